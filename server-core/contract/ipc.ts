@@ -1,0 +1,31 @@
+// Supervisor ↔ child messages. Types only. The same messages travel over
+// child_process IPC (headless) and Electron's utilityProcess MessagePort.
+import type { BerthConfig } from '../config/schema.js';
+import type { ChildRole } from './api.js';
+
+/** Facts a child needs besides the config: where to write, which ports the run uses. */
+export interface RuntimeSettings {
+  dataDir: string;
+  logDir: string;
+  /** Effective ports for this run (CLI flags override the config's settings). */
+  httpPort: number;
+  httpsPort: number;
+  /** Addresses the proxy binds; loopback by default. */
+  bindAddresses: string[];
+}
+
+export type SupervisorToChild =
+  | { type: 'init'; role: ChildRole; id: string; runtime: RuntimeSettings; configVersion: number; config: BerthConfig }
+  | { type: 'config'; configVersion: number; config: BerthConfig; runtime: RuntimeSettings }
+  | { type: 'shutdown' };
+
+export type ChildToSupervisor =
+  /** Sent once the child serves (the proxy: all listeners bound). `detail` shows in the status API. */
+  | { type: 'ready'; detail: Record<string, unknown> }
+  /** Updated facts for the status API (for example after a config change). */
+  | { type: 'detail'; detail: Record<string, unknown> }
+  | { type: 'config-applied'; configVersion: number }
+  | { type: 'config-rejected'; configVersion: number; message: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** The child cannot work and restarting will not help (for example a port in use). */
+  | { type: 'fatal'; code: string; message: string };

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { etagListMatches, evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
+
+// 2026-11-21T11:00:00.750Z: sub-second part must not matter (HTTP dates are whole seconds).
+const mtimeMs = Date.UTC(2026, 10, 21, 11, 0, 0, 750);
+const v: Validators = { etag: makeEtag(mtimeMs, 1234), mtimeMs };
+const lastModified = httpDate(mtimeMs);
+
+describe('validators', () => {
+  it('builds nginx-style ETags from mtime seconds and size in hex', () => {
+    assert.equal(makeEtag(mtimeMs, 1234), `"${Math.floor(mtimeMs / 1000).toString(16)}-4d2"`);
+    assert.equal(makeEtag(0x5f5e100 * 1000, 0), '"5f5e100-0"');
+    assert.equal(lastModified, 'Sat, 21 Nov 2026 11:00:00 GMT');
+  });
+
+  it('compares entity tags strongly or weakly', () => {
+    assert.equal(etagListMatches(`"x", ${v.etag}`, v.etag, 'strong'), true);
+    assert.equal(etagListMatches(`W/${v.etag}`, v.etag, 'strong'), false);
+    assert.equal(etagListMatches(`W/${v.etag}`, v.etag, 'weak'), true);
+    assert.equal(etagListMatches('*', v.etag, 'strong'), true);
+    assert.equal(etagListMatches('"other"', v.etag, 'weak'), false);
+  });
+});
+
+describe('conditional requests', () => {
+  it('If-None-Match with the current ETag → 304', () => {
+    assert.equal(evaluatePreconditions({ method: 'GET', ifNoneMatch: v.etag }, v), 'not-modified');
+    assert.equal(evaluatePreconditions({ method: 'HEAD', ifNoneMatch: '*' }, v), 'not-modified');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifNoneMatch: '"stale"' }, v), 'proceed');
+  });
+
+  it('If-None-Match wins over If-Modified-Since', () => {
+    assert.equal(evaluatePreconditions({ method: 'GET', ifNoneMatch: '"stale"', ifModifiedSince: lastModified }, v), 'proceed');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifNoneMatch: v.etag, ifModifiedSince: 'Thu, 01 Jan 1970 00:00:00 GMT' }, v), 'not-modified');
+  });
+
+  it('If-Modified-Since → 304 when the file is not newer', () => {
+    assert.equal(evaluatePreconditions({ method: 'GET', ifModifiedSince: lastModified }, v), 'not-modified');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifModifiedSince: httpDate(mtimeMs + 60_000) }, v), 'not-modified');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifModifiedSince: httpDate(mtimeMs - 1000) }, v), 'proceed');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifModifiedSince: 'not a date' }, v), 'proceed');
+  });
+
+  it('If-Match / If-Unmodified-Since failures → 412', () => {
+    assert.equal(evaluatePreconditions({ method: 'GET', ifMatch: '"stale"' }, v), 'precondition-failed');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifMatch: v.etag }, v), 'proceed');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifUnmodifiedSince: httpDate(mtimeMs - 1000) }, v), 'precondition-failed');
+    assert.equal(evaluatePreconditions({ method: 'GET', ifUnmodifiedSince: lastModified }, v), 'proceed');
+  });
+});
+
+describe('byte ranges', () => {
+  const size = 1000;
+
+  it('serves one range as 206 bounds', () => {
+    assert.deepEqual(evaluateRange('bytes=0-99', undefined, size, v), { kind: 'partial', start: 0, end: 99 });
+    assert.deepEqual(evaluateRange('bytes=900-', undefined, size, v), { kind: 'partial', start: 900, end: 999 });
+    assert.deepEqual(evaluateRange('bytes=-100', undefined, size, v), { kind: 'partial', start: 900, end: 999 });
+    assert.deepEqual(evaluateRange('bytes=-5000', undefined, size, v), { kind: 'partial', start: 0, end: 999 });
+    assert.deepEqual(evaluateRange('bytes=990-5000', undefined, size, v), { kind: 'partial', start: 990, end: 999 });
+    assert.deepEqual(evaluateRange('Bytes = 5-5', undefined, size, v), { kind: 'partial', start: 5, end: 5 });
+  });
+
+  it('416 for ranges that start past the end', () => {
+    assert.deepEqual(evaluateRange('bytes=1000-', undefined, size, v), { kind: 'unsatisfiable' });
+    assert.deepEqual(evaluateRange('bytes=-0', undefined, size, v), { kind: 'unsatisfiable' });
+    assert.deepEqual(evaluateRange('bytes=5-1', undefined, size, v), { kind: 'unsatisfiable' });
+    assert.deepEqual(evaluateRange('bytes=0-', undefined, 0, v), { kind: 'unsatisfiable' });
+  });
+
+  it('falls back to the whole file for several ranges, bad syntax or other units', () => {
+    assert.deepEqual(evaluateRange('bytes=0-1,5-6', undefined, size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange('bytes=a-b', undefined, size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange('bytes=-', undefined, size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange('items=0-1', undefined, size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange(undefined, undefined, size, v), { kind: 'full' });
+  });
+
+  it('If-Range: the range applies only while the validator matches', () => {
+    assert.deepEqual(evaluateRange('bytes=0-9', v.etag, size, v), { kind: 'partial', start: 0, end: 9 });
+    assert.deepEqual(evaluateRange('bytes=0-9', lastModified, size, v), { kind: 'partial', start: 0, end: 9 });
+    assert.deepEqual(evaluateRange('bytes=0-9', '"old"', size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange('bytes=0-9', `W/${v.etag}`, size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange('bytes=0-9', httpDate(mtimeMs - 1000), size, v), { kind: 'full' });
+  });
+});

@@ -1,0 +1,75 @@
+// `<logDir>/error.log` in nginx's format:
+// `2026/11/21 11:00:00 [error] 4242#0: *7 open() "/srv/x" failed (2: No such file or directory), client: 127.0.0.1, server: a.test, request: "GET /x HTTP/1.1", host: "a.test"`
+import { join } from 'node:path';
+import type { LogFiles } from './log-files.js';
+
+export type ErrorLevel = 'error' | 'warn' | 'notice' | 'info';
+
+/** Request facts nginx appends to a message logged while serving a request. */
+export interface ErrorLogRequest {
+  connection: number;
+  client: string;
+  server: string;
+  request: string;
+  host: string | undefined;
+}
+
+export interface ErrorLogEntry {
+  time: Date;
+  level: ErrorLevel;
+  pid: number;
+  message: string;
+  request?: ErrorLogRequest | undefined;
+}
+
+export function formatErrorLine(e: ErrorLogEntry): string {
+  const t = e.time;
+  const stamp = `${t.getFullYear()}/${pad(t.getMonth() + 1)}/${pad(t.getDate())} ${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+  let line = `${stamp} [${e.level}] ${e.pid}#0: `;
+  const r = e.request;
+  if (!r) return line + oneLine(e.message);
+  line += `*${r.connection} ${oneLine(e.message)}, client: ${r.client}, server: ${r.server}, request: "${quoted(r.request)}"`;
+  if (r.host !== undefined) line += `, host: "${quoted(r.host)}"`;
+  return line;
+}
+
+/** Keeps one entry on one line whatever a client sent. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, hexEscape);
+}
+
+/** Client text inside quotes: also escape `"` and `\` so it cannot end the field early. */
+function quoted(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f"\\]/g, hexEscape);
+}
+
+function hexEscape(c: string): string {
+  return `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+export class ErrorLog {
+  private logDir: string;
+
+  constructor(
+    private readonly files: LogFiles,
+    logDir: string,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly pid: number = process.pid,
+  ) {
+    this.logDir = logDir;
+  }
+
+  setLogDir(logDir: string): void {
+    this.logDir = logDir;
+  }
+
+  write(level: ErrorLevel, message: string, request?: ErrorLogRequest): void {
+    this.files.file(join(this.logDir, 'error.log')).append(formatErrorLine({ time: this.clock(), level, pid: this.pid, message, request }));
+  }
+}

@@ -1,0 +1,63 @@
+// Phase 2: find the location inside a site. nginx's order
+// (https://nginx.org/en/docs/http/ngx_http_core_module.html#location):
+// 1. an `=` location equal to the URI wins at once;
+// 2. otherwise remember the longest matching prefix; if it is `^~`, it wins;
+// 3. otherwise regex locations (`~`, `~*`) in config order, the first match wins;
+// 4. otherwise the remembered longest prefix.
+import type { Handler, LocationMatch } from '../config/schema.js';
+import { compileNameRegex } from './server-names.js';
+
+export interface CompiledLocation {
+  readonly match: LocationMatch;
+  readonly handler: Handler;
+  /** Set for `regex` / `regex-i` locations. */
+  readonly regex: RegExp | null;
+  /** True for the site-level location a site gets when none of its locations match (nginx serves with server-level settings). */
+  readonly implicit: boolean;
+}
+
+/** Regex captures, usable as `$1`…`$9` and `$name` in alias and return (like nginx). */
+export interface Captures {
+  readonly positional: readonly string[];
+  readonly named: Readonly<Record<string, string>>;
+}
+
+export const NO_CAPTURES: Captures = { positional: [], named: {} };
+
+export interface LocationHit {
+  location: CompiledLocation;
+  captures: Captures;
+}
+
+export function compileLocation(match: LocationMatch, handler: Handler, implicit = false): CompiledLocation {
+  let regex: RegExp | null = null;
+  if (match.kind === 'regex' || match.kind === 'regex-i') {
+    const re = compileNameRegex(match.path);
+    regex = match.kind === 'regex-i' && !re.flags.includes('i') ? new RegExp(re.source, `${re.flags}i`) : re;
+  }
+  return { match, handler, regex, implicit };
+}
+
+export function selectLocation(locations: readonly CompiledLocation[], uri: string): LocationHit | null {
+  let longest: CompiledLocation | null = null;
+  for (const loc of locations) {
+    const { kind, path } = loc.match;
+    if (kind === 'exact') {
+      if (path === uri) return { location: loc, captures: NO_CAPTURES };
+    } else if (kind === 'prefix' || kind === 'prefix-stop') {
+      if (uri.startsWith(path) && (longest === null || path.length > longest.match.path.length)) longest = loc;
+    }
+  }
+  if (longest?.match.kind === 'prefix-stop') return { location: longest, captures: NO_CAPTURES };
+  for (const loc of locations) {
+    if (loc.regex === null) continue;
+    const m = loc.regex.exec(uri);
+    if (m) {
+      return {
+        location: loc,
+        captures: { positional: Array.from(m, (s) => s ?? ''), named: { ...(m.groups ?? {}) } },
+      };
+    }
+  }
+  return longest ? { location: longest, captures: NO_CAPTURES } : null;
+}

@@ -1,0 +1,126 @@
+// One request, in nginx's fixed phase order:
+//   parse target + Host → find site (server-names) → find location (locations)
+//   → access (no checks yet: allow/deny and basic auth attach here) → content (content-handlers)
+//   → log (access-log, when the response closes).
+// Internal redirects (index, try_files fallback) go back to "find location", at most 10 times
+// like nginx (NGX_HTTP_MAX_URI_CHANGES).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessLog } from './access-log.js';
+import { runContentHandler } from './content-handlers.js';
+import { SERVER_HEADER } from './error-pages.js';
+import type { ErrorLog } from './error-log.js';
+import { NO_CAPTURES, selectLocation } from './locations.js';
+import type { ListenerInfo, RequestContext } from './request-context.js';
+import { normalizePath, parseRequestTarget } from './request-target.js';
+import { logRequestError, sendErrorPage } from './respond.js';
+import type { RoutingTable } from './routing-table.js';
+import { normalizeHost, selectByHost } from './server-names.js';
+
+const MAX_INTERNAL_REDIRECTS = 10;
+
+export interface PipelineDeps {
+  accessLog: AccessLog;
+  errorLog: ErrorLog;
+  clock: () => Date;
+}
+
+export function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  listener: ListenerInfo,
+  table: RoutingTable,
+  connection: number,
+  deps: PipelineDeps,
+): void {
+  res.setHeader('Server', SERVER_HEADER);
+  const ctx: RequestContext = {
+    req,
+    res,
+    table,
+    listener,
+    connection,
+    startedAt: deps.clock(),
+    requestLine: `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`,
+    remoteAddress: req.socket.remoteAddress ?? '-',
+    errorLog: deps.errorLog,
+    host: null,
+    uri: '/',
+    args: '',
+    site: null,
+    location: null,
+    captures: NO_CAPTURES,
+    internalRedirects: 0,
+    bodyBytes: 0,
+  };
+  res.once('close', () => logPhase(ctx, deps));
+  runPhases(ctx).catch((e: unknown) => {
+    logRequestError(ctx, 'error', `internal error: ${(e as Error).stack ?? String(e)}`);
+    sendErrorPage(ctx, 500);
+  });
+}
+
+async function runPhases(ctx: RequestContext): Promise<void> {
+  const { req, table, listener } = ctx;
+  const route = table.ports.get(listener.configPort);
+
+  // Parse: bad requests are still logged under the port's default site, as nginx does.
+  const target = parseRequestTarget(req.url ?? '');
+  const hostHeaders = countHeader(req.rawHeaders, 'host');
+  const rawHost = target.ok && target.host !== null ? target.host : req.headers.host;
+  const host = rawHost === undefined ? null : normalizeHost(rawHost);
+  ctx.site = route ? selectByHost(route.names, host) : null;
+  if (!target.ok) return sendErrorPage(ctx, 400);
+  if (hostHeaders > 1) return sendErrorPage(ctx, 400);
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
+  if (rawHost === undefined && req.httpVersion === '1.1') return sendErrorPage(ctx, 400);
+  if (rawHost !== undefined && host === null) return sendErrorPage(ctx, 400);
+  ctx.host = host;
+  ctx.uri = target.path;
+  ctx.args = target.args;
+
+  const site = ctx.site;
+  if (!site) return sendErrorPage(ctx, 404);
+
+  for (;;) {
+    const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
+    ctx.location = hit.location;
+    ctx.captures = hit.captures;
+    const result = await runContentHandler(ctx, hit.location.handler);
+    if (result.kind === 'done') return;
+    const next = normalizePath(result.uri);
+    if (next === null || !result.uri.startsWith('/')) {
+      logRequestError(ctx, 'error', `invalid internal redirect to "${result.uri}"`);
+      return sendErrorPage(ctx, 500);
+    }
+    if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
+      logRequestError(ctx, 'error', `rewrite or internal redirection cycle while internally redirecting to "${next}"`);
+      return sendErrorPage(ctx, 500);
+    }
+    ctx.uri = next;
+    ctx.args = result.args;
+  }
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === name) n++;
+  return n;
+}
+
+function logPhase(ctx: RequestContext, deps: PipelineDeps): void {
+  const site = ctx.site;
+  if (!site || !site.site.accessLog) return;
+  const { req, res } = ctx;
+  deps.accessLog.write(ctx.table.runtime.logDir, site.id, {
+    remoteAddr: ctx.remoteAddress,
+    remoteUser: null,
+    // nginx stamps the line when the request ends.
+    time: deps.clock(),
+    request: ctx.requestLine,
+    // nginx's 499: the client closed the connection before a response was sent.
+    status: res.headersSent ? res.statusCode : 499,
+    bodyBytes: ctx.bodyBytes,
+    referer: req.headers.referer,
+    userAgent: req.headers['user-agent'],
+  });
+}

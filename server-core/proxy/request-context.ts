@@ -1,0 +1,50 @@
+// What every phase of a request sees. Created once per request by the pipeline.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Captures, CompiledLocation } from './locations.js';
+import type { CompiledSite, RoutingTable } from './routing-table.js';
+import type { ErrorLog } from './error-log.js';
+
+/** The listener a request arrived on. */
+export interface ListenerInfo {
+  readonly address: string;
+  /** The port as configured (0 = any free port). Site lookup uses this one. */
+  readonly configPort: number;
+  /** The port actually bound. */
+  readonly port: number;
+  readonly protocol: 'http' | 'https';
+}
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The routing table at the time the request arrived (a config swap does not change it). */
+  readonly table: RoutingTable;
+  readonly listener: ListenerInfo;
+  /** nginx connection number (`*N` in the error log). */
+  readonly connection: number;
+  readonly startedAt: Date;
+  /** `METHOD target HTTP/x.y`, as nginx `$request`. */
+  readonly requestLine: string;
+  readonly remoteAddress: string;
+  readonly errorLog: ErrorLog;
+  /** Normalised Host (no port, lowercase), null when the request has none. */
+  host: string | null;
+  /** Decoded, normalised URI (nginx `$uri`); changes on internal redirects. */
+  uri: string;
+  /** Query string without `?` (nginx `$args`). */
+  args: string;
+  site: CompiledSite | null;
+  location: CompiledLocation | null;
+  captures: Captures;
+  internalRedirects: number;
+  /** Response body bytes handed to the socket (nginx `$body_bytes_sent`). */
+  bodyBytes: number;
+}
+
+/** What a content handler did. */
+export type ContentResult =
+  | { kind: 'done' }
+  /** Re-run location selection for a new URI (nginx internal redirect: index, try_files fallback). */
+  | { kind: 'internal-redirect'; uri: string; args: string };
+
+export type ContentHandler<H> = (ctx: RequestContext, handler: H) => Promise<ContentResult>;

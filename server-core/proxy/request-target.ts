@@ -1,0 +1,105 @@
+// Phase 0 of every request: turn the raw request-target into the decoded, normalised URI that
+// location matching and file mapping work on. nginx semantics (ngx_http_parse_complex_uri):
+// decode %XX once, merge slashes, resolve `.`/`..` segments, and refuse what would let a
+// request name a file outside the document root.
+
+export type TargetResult =
+  | {
+      ok: true;
+      /** Decoded, normalised path, always starting with `/`. */
+      path: string;
+      /** Query string without the `?` (still encoded, like nginx `$args`). */
+      args: string;
+      /** Host from an absolute-form target (`GET http://host/path`), which overrides the Host header (RFC 9112 §3.2.2). */
+      host: string | null;
+    }
+  | { ok: false; reason: string };
+
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/is;
+
+export function parseRequestTarget(raw: string): TargetResult {
+  let host: string | null = null;
+  let rest = raw;
+  const absolute = ABSOLUTE_FORM.exec(raw);
+  if (absolute) {
+    host = absolute[1] ?? '';
+    rest = absolute[2] ?? '';
+    if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
+  }
+  if (!rest.startsWith('/')) return { ok: false, reason: 'the request target must start with "/"' };
+
+  const hash = rest.indexOf('#');
+  if (hash !== -1) rest = rest.slice(0, hash);
+  const q = rest.indexOf('?');
+  const rawPath = q === -1 ? rest : rest.slice(0, q);
+  const args = q === -1 ? '' : rest.slice(q + 1);
+
+  const decoded = decodePath(rawPath);
+  if (!decoded.ok) return decoded;
+  const path = normalizePath(decoded.path);
+  if (path === null) return { ok: false, reason: 'the path climbs above the root with ".."' };
+  return { ok: true, path, args, host };
+}
+
+/**
+ * Percent-decodes a path exactly once. Refuses NUL, an encoded slash (%2F: it would let a
+ * request smuggle a separator past segment normalisation), backslashes (a separator on
+ * Windows), malformed escapes and bytes that are not UTF-8.
+ */
+export function decodePath(rawPath: string): { ok: true; path: string } | { ok: false; reason: string } {
+  const bytes: number[] = [];
+  for (let i = 0; i < rawPath.length; i++) {
+    const code = rawPath.charCodeAt(i);
+    if (code === 0x25 /* % */) {
+      const hex = rawPath.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { ok: false, reason: 'malformed percent-encoding in the path' };
+      const byte = parseInt(hex, 16);
+      if (byte === 0x2f) return { ok: false, reason: 'an encoded slash (%2F) in the path' };
+      if (byte === 0) return { ok: false, reason: 'a NUL byte in the path' };
+      if (byte === 0x5c) return { ok: false, reason: 'a backslash in the path' };
+      bytes.push(byte);
+      i += 2;
+    } else if (code === 0) {
+      return { ok: false, reason: 'a NUL byte in the path' };
+    } else if (code === 0x5c) {
+      return { ok: false, reason: 'a backslash in the path' };
+    } else if (code <= 0xff) {
+      // Node hands raw request bytes over as latin1 characters.
+      bytes.push(code);
+    } else {
+      bytes.push(...Buffer.from(rawPath[i] ?? '', 'utf8'));
+    }
+  }
+  try {
+    return { ok: true, path: new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes)) };
+  } catch {
+    return { ok: false, reason: 'the decoded path is not valid UTF-8' };
+  }
+}
+
+/**
+ * Merges repeated slashes and resolves `.` and `..` segments like nginx (`/a/./b` → `/a/b`,
+ * `/a/..` → `/`, `/a/.` → `/a/`). Returns null when `..` would climb above `/` (nginx: 400).
+ */
+export function normalizePath(path: string): string | null {
+  const segments = path.split('/');
+  const out: string[] = [];
+  let trailingSlash = false;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i] ?? '';
+    const last = i === segments.length - 1;
+    if (segment === '' || segment === '.') {
+      if (last) trailingSlash = true;
+      continue;
+    }
+    if (segment === '..') {
+      if (out.length === 0) return null;
+      out.pop();
+      if (last) trailingSlash = true;
+      continue;
+    }
+    out.push(segment);
+  }
+  if (out.length === 0) return '/';
+  return `/${out.join('/')}${trailingSlash ? '/' : ''}`;
+}

@@ -1,0 +1,201 @@
+// The `static` content handler: nginx `root`/`alias`, `index`, `autoindex`, `try_files`,
+// conditional GET, single byte ranges, files streamed from disk.
+import { open } from 'node:fs/promises';
+import { extname, isAbsolute, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import mime from 'mime-types';
+import type { StaticHandler } from '../config/schema.js';
+import { readListing, renderListing } from './autoindex.js';
+import { evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
+import { resolveConfined, type ConfinedResult } from './confined-path.js';
+import type { ContentHandler, ContentResult, RequestContext } from './request-context.js';
+import { normalizePath } from './request-target.js';
+import { logRequestError, sendBody, sendErrorPage, sendRedirect } from './respond.js';
+import { expandVariables } from './variables.js';
+
+const DONE: ContentResult = { kind: 'done' };
+
+/** Where a URI lives on disk for this location, and the directory it must stay inside. */
+interface FileMapping {
+  /** Confinement base: the root, or the alias. */
+  base: string;
+  pathFor(uri: string): string;
+}
+
+export const serveStatic: ContentHandler<StaticHandler> = async (ctx, h) => {
+  const method = ctx.req.method ?? '';
+  if (method !== 'GET' && method !== 'HEAD') {
+    // RFC 9110 §15.5.6: a 405 must list the allowed methods.
+    sendErrorPage(ctx, 405, { Allow: 'GET, HEAD' });
+    return DONE;
+  }
+  const mapping = fileMapping(ctx, h);
+  if (!mapping) {
+    logRequestError(ctx, 'error', `no root for "${ctx.uri}": set the site's root folder or the location's root or alias`);
+    sendErrorPage(ctx, 404);
+    return DONE;
+  }
+  if (h.tryFiles.length > 0) return tryFiles(ctx, h, mapping);
+  return serveUri(ctx, h, mapping, ctx.uri);
+};
+
+function fileMapping(ctx: RequestContext, h: StaticHandler): FileMapping | null {
+  const dataDir = ctx.table.runtime.dataDir;
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(dataDir, p));
+  const location = ctx.location;
+  if (h.alias !== undefined && location) {
+    const alias = absolute(expandVariables(h.alias, ctx));
+    const base = alias.length > 1 ? alias.replace(/\/+$/, '') : alias;
+    if (location.regex) {
+      // In a regex location nginx's alias is the whole path (usually built from captures).
+      const matched = ctx.uri;
+      return { base, pathFor: (uri) => alias + (uri.startsWith(matched) ? uri.slice(matched.length) : uri) };
+    }
+    const prefix = location.match.path;
+    return { base, pathFor: (uri) => alias + (uri.startsWith(prefix) ? uri.slice(prefix.length) : uri) };
+  }
+  const root = h.root ?? ctx.site?.root ?? null;
+  if (root === null) return null;
+  const base = absolute(root).replace(/(.)\/+$/, '$1');
+  return { base, pathFor: (uri) => (base === '/' ? uri : base + uri) };
+}
+
+/** nginx `try_files`: the first existing candidate is served, else the last entry (`=CODE` or a URI). */
+async function tryFiles(ctx: RequestContext, h: StaticHandler, mapping: FileMapping): Promise<ContentResult> {
+  const candidates = h.tryFiles.slice(0, -1);
+  for (const candidate of candidates) {
+    const uri = normalizePath(expandVariables(candidate, ctx));
+    if (uri === null) continue;
+    const wantDir = uri.endsWith('/');
+    const found = await resolveConfined(mapping.base, mapping.pathFor(uri));
+    if (found.kind === 'found' && (wantDir ? found.stat.isDirectory() : found.stat.isFile())) {
+      ctx.uri = uri;
+      return serveUri(ctx, h, mapping, uri);
+    }
+  }
+  const last = expandVariables(h.tryFiles.at(-1) ?? '', ctx);
+  const code = /^=(\d{3})$/.exec(last);
+  if (code) {
+    sendErrorPage(ctx, Number(code[1]));
+    return DONE;
+  }
+  const q = last.indexOf('?');
+  return q === -1 ? { kind: 'internal-redirect', uri: last, args: ctx.args } : { kind: 'internal-redirect', uri: last.slice(0, q), args: last.slice(q + 1) };
+}
+
+async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapping, uri: string): Promise<ContentResult> {
+  const path = mapping.pathFor(uri);
+  const found = await resolveConfined(mapping.base, path);
+  if (found.kind !== 'found') return refuse(ctx, found, path, mapping.base);
+
+  if (found.stat.isDirectory()) {
+    if (!uri.endsWith('/')) {
+      // nginx answers a directory without its trailing slash with 301 to the slash form.
+      sendRedirect(ctx, 301, `${encodePath(uri)}/${ctx.args === '' ? '' : `?${ctx.args}`}`);
+      return DONE;
+    }
+    for (const name of h.index ?? ctx.site?.index ?? []) {
+      const indexUri = name.startsWith('/') ? name : uri + name;
+      const index = await resolveConfined(mapping.base, mapping.pathFor(indexUri));
+      // Like nginx's index module: an internal redirect, so the index file goes through location selection again.
+      if (index.kind === 'found' && index.stat.isFile()) return { kind: 'internal-redirect', uri: indexUri, args: ctx.args };
+    }
+    if (h.autoindex) {
+      const html = renderListing(uri, await readListing(found.realPath));
+      sendBody(ctx, 200, html, 'text/html; charset=utf-8');
+      return DONE;
+    }
+    logRequestError(ctx, 'error', `directory index of "${path}" is forbidden`);
+    sendErrorPage(ctx, 403);
+    return DONE;
+  }
+  if (!found.stat.isFile()) {
+    // FIFOs, sockets, devices: never opened (a FIFO would block the worker).
+    logRequestError(ctx, 'error', `"${path}" is not a regular file`);
+    sendErrorPage(ctx, 404);
+    return DONE;
+  }
+  await serveFile(ctx, found.realPath, path);
+  return DONE;
+}
+
+function refuse(ctx: RequestContext, r: Exclude<ConfinedResult, { kind: 'found' }>, path: string, base: string): ContentResult {
+  if (r.kind === 'outside') {
+    logRequestError(ctx, 'error', `"${path}" resolves outside the root "${base}"; refused`);
+    sendErrorPage(ctx, 403);
+  } else if (r.kind === 'forbidden') {
+    logRequestError(ctx, 'error', `open() "${path}" failed (${r.code})`);
+    sendErrorPage(ctx, 403);
+  } else {
+    logRequestError(ctx, 'error', `open() "${path}" failed (${r.code === 'ENOTDIR' ? '20: Not a directory' : '2: No such file or directory'})`);
+    sendErrorPage(ctx, 404);
+  }
+  return DONE;
+}
+
+/** `mappedPath` names the type (nginx takes the extension from the URI, not a symlink's target). */
+async function serveFile(ctx: RequestContext, realPath: string, mappedPath: string): Promise<void> {
+  const { req, res } = ctx;
+  const handle = await open(realPath, 'r');
+  let streaming = false;
+  try {
+    // Headers describe the file we hold open, even if it changes on disk meanwhile.
+    const st = await handle.stat();
+    const v: Validators = { etag: makeEtag(st.mtimeMs, st.size), mtimeMs: st.mtimeMs };
+    const pre = evaluatePreconditions(
+      {
+        method: req.method ?? 'GET',
+        ifMatch: req.headers['if-match'],
+        ifNoneMatch: req.headers['if-none-match'],
+        ifModifiedSince: req.headers['if-modified-since'],
+        ifUnmodifiedSince: req.headers['if-unmodified-since'],
+      },
+      v,
+    );
+    if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
+    const validatorHeaders = { ETag: v.etag, 'Last-Modified': httpDate(st.mtimeMs) };
+    if (pre === 'not-modified') return sendBody(ctx, 304, '', '', validatorHeaders);
+
+    const range = evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, v);
+    if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${st.size}` });
+
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : st.size - 1;
+    res.statusCode = range.kind === 'partial' ? 206 : 200;
+    for (const [k, val] of Object.entries(validatorHeaders)) res.setHeader(k, val);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', mime.contentType(extname(mappedPath)) || 'application/octet-stream');
+    res.setHeader('Content-Length', end - start + 1);
+    if (range.kind === 'partial') res.setHeader('Content-Range', `bytes ${start}-${end}/${st.size}`);
+    if (req.method === 'HEAD' || end < start) {
+      res.end();
+      return;
+    }
+    const stream = handle.createReadStream({ start, end, autoClose: true });
+    streaming = true;
+    stream.on('data', (chunk: Buffer | string) => {
+      ctx.bodyBytes += chunk.length;
+    });
+    try {
+      await pipeline(stream, res);
+    } catch (e) {
+      // A client that goes away mid-file is normal; a failed read is worth a log line.
+      if (stream.errored) logRequestError(ctx, 'error', `reading "${realPath}" failed: ${(e as Error).message}`);
+      res.destroy();
+    }
+  } finally {
+    if (!streaming) await handle.close();
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Percent-encodes a decoded path for a Location header, segment by segment. */
+export function encodePath(uri: string): string {
+  return uri
+    .split('/')
+    .map((s) => encodeURIComponent(s))
+    .join('/');
+}

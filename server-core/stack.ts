@@ -1,0 +1,228 @@
+// The whole core, started the same way by `berth serve` and by the Electron main process:
+// store → first run → admin API → supervisor and its children → admin.json.
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAdminServer, type AdminServer } from './admin/server.js';
+import type { AdminBackend, ApplyResult } from './admin/backend.js';
+import { DEMO_SITE_NAME, seedFirstRun } from './config/first-run.js';
+import type { BerthConfig } from './config/schema.js';
+import { validateConfig } from './config/validate.js';
+import type { ConfigVersionSummary, StatusResponse, SupervisorEvent, WsServerMessage } from './contract/api.js';
+import type { RuntimeSettings } from './contract/ipc.js';
+import { assetsDir, dataPaths, rendererDist, serverCoreDist } from './paths.js';
+import { openStore, type Store } from './store/database.js';
+import { claimDataDir, removeAdminJson, writeAdminJson } from './supervisor/admin-json.js';
+import type { ChildLauncher } from './supervisor/child-launcher.js';
+import { findFreePort } from './supervisor/ports.js';
+import { Supervisor, type ChildDefinition, type NewEvent } from './supervisor/supervisor.js';
+import { BERTH_VERSION } from './version.js';
+
+export const DEFAULT_ADMIN_PORT = 7700;
+
+export interface StackOptions {
+  dataDir: string;
+  launcher: ChildLauncher;
+  mode: 'headless' | 'electron';
+  /** Default 7700, moving to the next free port if taken; an explicit port is honoured or fails; 0 = any. */
+  adminPort?: number;
+  /** Override the config's ports for this run (not saved). 0 = any free port. */
+  httpPort?: number;
+  httpsPort?: number;
+  /** Addresses the proxy binds. Default loopback (IPv4 and IPv6). */
+  bindAddresses?: string[];
+  /** Human-readable log lines (the CLI prints them). */
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  adminUrl: string;
+  /** The admin URL with the token: opening it logs the browser in. */
+  dashboardUrl: string;
+  token: string;
+  dataDir: string;
+  status(): StatusResponse;
+  /** The config version now applied. */
+  currentConfig(): BerthConfig;
+  onEvent(listener: (event: SupervisorEvent) => void): () => void;
+  stop(): Promise<void>;
+}
+
+function childDefinitions(): ChildDefinition[] {
+  return [
+    { id: 'proxy-1', role: 'proxy', modulePath: join(serverCoreDist, 'proxy', 'worker.js') },
+    { id: 'appserver', role: 'appserver', modulePath: join(serverCoreDist, 'appserver', 'main.js') },
+    { id: 'certs', role: 'certs', modulePath: join(serverCoreDist, 'certs', 'main.js') },
+  ];
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const paths = dataPaths(options.dataDir);
+  mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.logDir, { recursive: true });
+  claimDataDir(paths.adminJson);
+  const logFile = join(paths.logDir, 'berth.log');
+  const log = (line: string): void => {
+    options.log?.(line);
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+    } catch {
+      // The log file is a convenience; the console line above already went out.
+    }
+  };
+
+  const store: Store = openStore(paths.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  };
+
+  try {
+    if (seedFirstRun(store.config, paths.sitesDir, assetsDir)) {
+      log(`first run: created the demo site ${DEMO_SITE_NAME} in ${paths.sitesDir}`);
+    }
+    const first = store.config.current();
+    if (first === null) throw new Error('the first config version was not stored');
+
+    const portOverrides = {
+      http: options.httpPort === 0 ? await findFreePort() : options.httpPort,
+      https: options.httpsPort === 0 ? await findFreePort() : options.httpsPort,
+    };
+    const runtimeFor = (config: BerthConfig): RuntimeSettings => ({
+      dataDir: paths.dataDir,
+      logDir: paths.logDir,
+      httpPort: portOverrides.http ?? config.settings.httpPort,
+      httpsPort: portOverrides.https ?? config.settings.httpsPort,
+      bindAddresses: options.bindAddresses ?? ['127.0.0.1', '::1'],
+    });
+
+    const listeners = new Set<(m: WsServerMessage) => void>();
+    const broadcast = (m: WsServerMessage): void => {
+      for (const l of listeners) l(m);
+    };
+    const eventListeners = new Set<(e: SupervisorEvent) => void>();
+    const record = (e: NewEvent): void => {
+      const event = store.events.append({ ...e, at: new Date().toISOString() });
+      log(`${event.level}: ${event.message}`);
+      for (const l of eventListeners) l(event);
+      broadcast({ type: 'event', event });
+    };
+
+    const startedAt = Date.now();
+    const token = randomBytes(32).toString('base64url');
+    let admin: AdminServer | null = null;
+
+    const supervisor = new Supervisor({
+      launcher: options.launcher,
+      children: childDefinitions(),
+      runtime: runtimeFor(first.config),
+      currentConfig: () => {
+        const c = store.config.current();
+        if (c === null) throw new Error('no config stored');
+        return { version: c.version, config: c.config };
+      },
+      emit: record,
+      onOutput: (id, stream, line) => log(`[${id}${stream === 'stderr' ? ' stderr' : ''}] ${line}`),
+      onChange: () => scheduleStatus(),
+    });
+
+    const status = (): StatusResponse => {
+      const current = store.config.current();
+      const runtime = runtimeFor(current?.config ?? first.config);
+      return {
+        berth: { version: BERTH_VERSION, pid: process.pid, startedAt: new Date(startedAt).toISOString(), uptimeMs: Date.now() - startedAt, dataDir: paths.dataDir, mode: options.mode },
+        admin: { url: admin?.url ?? '' },
+        proxy: { httpPort: runtime.httpPort, httpsPort: runtime.httpsPort },
+        config: { version: current?.version ?? 0, appliedAt: current?.appliedAt ?? '' },
+        children: supervisor.status(),
+      };
+    };
+
+    // Status goes out on every change (coalesced) and once a second while anyone listens, for uptimes.
+    let statusTimer: NodeJS.Timeout | null = null;
+    function scheduleStatus(): void {
+      if (statusTimer || listeners.size === 0) return;
+      statusTimer = setTimeout(() => {
+        statusTimer = null;
+        broadcast({ type: 'status', status: status() });
+      }, 50);
+    }
+    const ticker = setInterval(() => {
+      if (listeners.size > 0) broadcast({ type: 'status', status: status() });
+    }, 1000);
+    ticker.unref();
+    cleanups.push(() => clearInterval(ticker));
+
+    const applyValidated = (input: unknown, source: ConfigVersionSummary['source'], note: string): ApplyResult => {
+      const result = validateConfig(input);
+      if (!result.ok) return result;
+      const version = store.config.apply(result.config, source, note);
+      supervisor.pushConfig(version.version, result.config, runtimeFor(result.config));
+      record({ level: 'info', kind: source === 'restore' ? 'config-restored' : 'config-applied', child: null, message: `config version ${version.version} applied${note ? `: ${note}` : ''}` });
+      return { ok: true, version };
+    };
+
+    const backend: AdminBackend = {
+      status,
+      events: (limit) => store.events.recent(limit),
+      currentConfig: () => {
+        const c = store.config.current();
+        if (c === null) throw new Error('no config stored');
+        return { version: c.version, appliedAt: c.appliedAt, config: c.config };
+      },
+      configVersions: (limit) => ({ current: store.config.current()?.version ?? 0, versions: store.config.list(limit) }),
+      applyConfig: (input, note) => applyValidated(input, 'api', note),
+      restoreConfig: (version) => {
+        const old = store.config.get(version);
+        if (old === null) return null;
+        return applyValidated(old.config, 'restore', `restored version ${version}`);
+      },
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+
+    admin = await startAdminServer({
+      port: options.adminPort ?? DEFAULT_ADMIN_PORT,
+      fallbackToNextFree: options.adminPort === undefined,
+      token,
+      backend,
+      rendererDir: rendererDist,
+      log,
+    });
+    const adminServer = admin;
+    cleanups.push(() => adminServer.close());
+    cleanups.push(() => supervisor.stop());
+
+    record({ level: 'info', kind: 'stack-started', child: null, message: `Berth ${BERTH_VERSION} starting (${options.mode}), data dir ${paths.dataDir}` });
+    await supervisor.start();
+
+    writeAdminJson(paths.adminJson, { url: admin.url, token, pid: process.pid });
+    cleanups.splice(1, 0, () => removeAdminJson(paths.adminJson, process.pid));
+
+    let stopping: Promise<void> | null = null;
+    return {
+      adminUrl: admin.url,
+      dashboardUrl: `${admin.url}/?token=${token}`,
+      token,
+      dataDir: paths.dataDir,
+      status,
+      currentConfig: () => backend.currentConfig().config,
+      onEvent: (listener) => {
+        eventListeners.add(listener);
+        return () => eventListeners.delete(listener);
+      },
+      stop: () => {
+        stopping ??= (async () => {
+          record({ level: 'info', kind: 'stack-stopping', child: null, message: 'stopping the stack' });
+          await cleanup();
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BerthConfig } from '../config/schema.js';
+import type { ChildToSupervisor, SupervisorToChild } from '../contract/ipc.js';
+import type { ChildHandle, ChildLauncher, ChildSpec } from './child-launcher.js';
+import { Supervisor, type NewEvent } from './supervisor.js';
+
+/** An in-memory child: records what it was sent; the test decides when it is ready or exits. */
+class FakeChild implements ChildHandle {
+  static nextPid = 1000;
+  readonly pid = FakeChild.nextPid++;
+  readonly sent: SupervisorToChild[] = [];
+  private messageListeners: Array<(m: ChildToSupervisor) => void> = [];
+  private exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
+  killed = false;
+  constructor(readonly spec: ChildSpec) {}
+  send(m: SupervisorToChild): void {
+    this.sent.push(m);
+  }
+  kill(): void {
+    this.killed = true;
+    this.exit(null, 'SIGKILL');
+  }
+  onMessage(l: (m: ChildToSupervisor) => void): void {
+    this.messageListeners.push(l);
+  }
+  onExit(l: (code: number | null, signal: string | null) => void): void {
+    this.exitListeners.push(l);
+  }
+  onOutput(): void {}
+  reply(m: ChildToSupervisor): void {
+    for (const l of this.messageListeners) l(m);
+  }
+  exit(code: number | null, signal: string | null): void {
+    for (const l of this.exitListeners.splice(0)) l(code, signal);
+  }
+}
+
+class FakeLauncher implements ChildLauncher {
+  readonly launched: FakeChild[] = [];
+  /** What a new child does on its own: report ready at once, or nothing. */
+  autoReady = true;
+  launch(spec: ChildSpec): ChildHandle {
+    const c = new FakeChild(spec);
+    this.launched.push(c);
+    if (this.autoReady) queueMicrotask(() => c.reply({ type: 'ready', detail: { spec: spec.id } }));
+    return c;
+  }
+  latest(id: string): FakeChild {
+    const c = [...this.launched].reverse().find((x) => x.spec.id === id);
+    assert.ok(c, `no child ${id} launched`);
+    return c;
+  }
+}
+
+const config = { schemaVersion: 1, settings: { httpPort: 8080, httpsPort: 8443 }, sites: [] } as BerthConfig;
+const runtime = { dataDir: '/tmp/x', logDir: '/tmp/x/logs', httpPort: 8080, httpsPort: 8443, bindAddresses: ['127.0.0.1'] };
+
+function make(launcher: FakeLauncher, events: NewEvent[] = [], extra: Partial<ConstructorParameters<typeof Supervisor>[0]> = {}): Supervisor {
+  return new Supervisor({
+    launcher,
+    children: [
+      { id: 'proxy-1', role: 'proxy', modulePath: '/x/proxy.js' },
+      { id: 'certs', role: 'certs', modulePath: '/x/certs.js' },
+    ],
+    runtime,
+    currentConfig: () => ({ version: 7, config }),
+    emit: (e) => events.push(e),
+    backoff: { initialDelayMs: 10, maxDelayMs: 40, stableAfterMs: 10_000, maxQuickFailures: 3 },
+    stopTimeoutMs: 100,
+    ...extra,
+  });
+}
+
+test('start sends init with the current config and resolves when every child is ready', async () => {
+  const launcher = new FakeLauncher();
+  const sup = make(launcher);
+  await sup.start();
+  const proxy = launcher.latest('proxy-1');
+  assert.deepEqual(proxy.sent[0], { type: 'init', role: 'proxy', id: 'proxy-1', runtime, configVersion: 7, config });
+  const status = sup.status();
+  assert.deepEqual(status.map((c) => [c.id, c.state, c.pid]), [
+    ['proxy-1', 'running', proxy.pid],
+    ['certs', 'running', launcher.latest('certs').pid],
+  ]);
+  assert.deepEqual(status[0]?.detail, { spec: 'proxy-1' });
+  await sup.stop();
+});
+
+test('a crashed child is restarted after the backoff delay and the exit is reported', async () => {
+  const launcher = new FakeLauncher();
+  const events: NewEvent[] = [];
+  const sup = make(launcher, events);
+  await sup.start();
+  const first = launcher.latest('proxy-1');
+  first.exit(null, 'SIGKILL');
+  assert.equal(sup.status()[0]?.state, 'backoff');
+  assert.ok(events.some((e) => e.kind === 'child-exited' && /killed by SIGKILL; restarting in 10 ms/.test(e.message)));
+  await new Promise((r) => setTimeout(r, 30));
+  const second = launcher.latest('proxy-1');
+  assert.notEqual(second.pid, first.pid);
+  const s = sup.status()[0];
+  assert.equal(s?.state, 'running');
+  assert.equal(s?.restarts, 1);
+  assert.deepEqual(s?.lastExit?.signal, 'SIGKILL');
+  await sup.stop();
+});
+
+test('a crash loop ends in the failed state with the last stderr lines', async () => {
+  const launcher = new FakeLauncher();
+  const events: NewEvent[] = [];
+  const sup = make(launcher, events);
+  await sup.start();
+  for (let i = 0; i < 4; i++) {
+    launcher.latest('certs').exit(1, null);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  const certs = sup.status()[1];
+  assert.equal(certs?.state, 'failed');
+  assert.match(certs?.lastError ?? '', /exited 4 times in a row/);
+  assert.ok(events.some((e) => e.kind === 'child-failed' && e.child === 'certs'));
+  await sup.stop();
+});
+
+test('a fatal message fails the child without restarts, and start() rejects with its message', async () => {
+  const launcher = new FakeLauncher();
+  launcher.autoReady = false;
+  const sup = make(launcher, [], { startTimeoutMs: 2000 });
+  const starting = sup.start();
+  const proxy = launcher.latest('proxy-1');
+  proxy.reply({ type: 'fatal', code: 'BERTH_ERR_PORT_IN_USE', message: 'port 8080 is in use by pid 42 (nginx)' });
+  proxy.exit(78, null);
+  await assert.rejects(starting, /proxy-1 could not start: port 8080 is in use by pid 42 \(nginx\)/);
+  assert.equal(launcher.launched.filter((c) => c.spec.id === 'proxy-1').length, 1);
+  await sup.stop();
+});
+
+test('a child that never reports ready is killed after the ready timeout', async () => {
+  const launcher = new FakeLauncher();
+  launcher.autoReady = false;
+  const sup = make(launcher, [], { readyTimeoutMs: 20 });
+  void sup.start().catch(() => undefined);
+  const proxy = launcher.latest('proxy-1');
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(proxy.killed, true);
+  assert.match(sup.status()[0]?.lastError ?? '', /did not report ready within/);
+  await sup.stop();
+});
+
+test('pushConfig reaches live children; stop sends shutdown and kills a child that overstays', async () => {
+  const launcher = new FakeLauncher();
+  const sup = make(launcher);
+  await sup.start();
+  sup.pushConfig(8, config, runtime);
+  const proxy = launcher.latest('proxy-1');
+  assert.deepEqual(proxy.sent.at(-1), { type: 'config', configVersion: 8, config, runtime });
+  const certs = launcher.latest('certs');
+  const stopping = sup.stop();
+  assert.deepEqual(proxy.sent.at(-1), { type: 'shutdown' });
+  proxy.exit(0, null); // proxy leaves politely; certs ignores the shutdown
+  await stopping;
+  assert.equal(certs.killed, true);
+  assert.deepEqual(sup.status().map((c) => c.state), ['stopped', 'stopped']);
+});

@@ -1,0 +1,294 @@
+// Starts the stack's children, watches them, restarts crashed ones with backoff, pushes config,
+// and stops them all on shutdown. Knows nothing about HTTP or SQLite: it reports through callbacks.
+import type { BerthConfig } from '../config/schema.js';
+import type { ChildExit, ChildRole, ChildState, ChildStatus, EventKind, EventLevel } from '../contract/api.js';
+import type { ChildToSupervisor, RuntimeSettings } from '../contract/ipc.js';
+import { BerthError } from '../errors.js';
+import { RestartTracker, defaultBackoff, type BackoffPolicy } from './backoff.js';
+import type { ChildHandle, ChildLauncher } from './child-launcher.js';
+
+export interface ChildDefinition {
+  id: string;
+  role: ChildRole;
+  modulePath: string;
+  args?: string[];
+}
+
+export interface NewEvent {
+  level: EventLevel;
+  kind: EventKind;
+  child: string | null;
+  message: string;
+}
+
+export interface SupervisorOptions {
+  launcher: ChildLauncher;
+  children: ChildDefinition[];
+  runtime: RuntimeSettings;
+  /** The config the children must run (read at every spawn, so a restarted child gets the newest). */
+  currentConfig: () => { version: number; config: BerthConfig };
+  emit: (event: NewEvent) => void;
+  /** Child stdout/stderr lines and `log` messages. */
+  onOutput?: (childId: string, stream: 'stdout' | 'stderr' | 'log', line: string) => void;
+  /** Any change visible in `status()`. */
+  onChange?: () => void;
+  backoff?: BackoffPolicy;
+  readyTimeoutMs?: number;
+  stopTimeoutMs?: number;
+  startTimeoutMs?: number;
+  now?: () => number;
+}
+
+const STDERR_KEEP = 20;
+
+class ManagedChild {
+  handle: ChildHandle | null = null;
+  state: ChildState = 'stopped';
+  startedAt: number | null = null;
+  restarts = 0;
+  lastExit: ChildExit | null = null;
+  lastError: string | null = null;
+  nextRestartAt: number | null = null;
+  detail: Record<string, unknown> = {};
+  fatal = false;
+  stopping = false;
+  readyTimer: NodeJS.Timeout | null = null;
+  restartTimer: NodeJS.Timeout | null = null;
+  recentStderr: string[] = [];
+  exitWaiters: Array<() => void> = [];
+  readonly tracker: RestartTracker;
+
+  constructor(
+    readonly def: ChildDefinition,
+    policy: BackoffPolicy,
+  ) {
+    this.tracker = new RestartTracker(policy);
+  }
+}
+
+export class Supervisor {
+  private readonly children: ManagedChild[];
+  private readonly now: () => number;
+  private runtime: RuntimeSettings;
+  private stopped = false;
+  private startupWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.now = options.now ?? Date.now;
+    this.runtime = options.runtime;
+    this.children = options.children.map((d) => new ManagedChild(d, options.backoff ?? defaultBackoff));
+  }
+
+  /** Spawns every child; resolves once all report ready, rejects if one fails for good during startup. */
+  async start(): Promise<void> {
+    for (const c of this.children) this.spawn(c);
+    const deadline = this.now() + (this.options.startTimeoutMs ?? 30_000);
+    for (;;) {
+      if (this.stopped) throw new BerthError('BERTH_ERR_STOPPED', 'the stack was stopped while starting');
+      const failed = this.children.find((c) => c.state === 'failed');
+      if (failed) {
+        throw new BerthError('BERTH_ERR_CHILD_FAILED', `${failed.def.id} could not start: ${failed.lastError ?? 'unknown error'}`);
+      }
+      if (this.children.every((c) => c.state === 'running')) return;
+      const left = deadline - this.now();
+      if (left <= 0) {
+        const waiting = this.children.filter((c) => c.state !== 'running').map((c) => `${c.def.id} (${c.state})`);
+        throw new BerthError('BERTH_ERR_START_TIMEOUT', `children not ready in time: ${waiting.join(', ')}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        this.startupWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  status(): ChildStatus[] {
+    const now = this.now();
+    return this.children.map((c) => ({
+      id: c.def.id,
+      role: c.def.role,
+      pid: c.handle?.pid ?? null,
+      state: c.state,
+      startedAt: c.startedAt === null ? null : new Date(c.startedAt).toISOString(),
+      uptimeMs: c.startedAt !== null && c.handle ? Math.max(0, now - c.startedAt) : 0,
+      restarts: c.restarts,
+      lastExit: c.lastExit,
+      lastError: c.lastError,
+      nextRestartAt: c.nextRestartAt === null ? null : new Date(c.nextRestartAt).toISOString(),
+      detail: c.detail,
+    }));
+  }
+
+  /** Sends a new config to every live child; a child that failed for good gets another chance with it. */
+  pushConfig(version: number, config: BerthConfig, runtime: RuntimeSettings = this.runtime): void {
+    this.runtime = runtime;
+    for (const c of this.children) {
+      if (c.handle && (c.state === 'running' || c.state === 'starting')) {
+        c.handle.send({ type: 'config', configVersion: version, config, runtime });
+      } else if (c.state === 'failed' && !this.stopped) {
+        c.tracker.reset();
+        c.fatal = false;
+        c.restarts += 1;
+        this.spawn(c);
+      }
+    }
+  }
+
+  /** Asks every child to stop, waits for them (killing any that overstay), and resolves when none is left. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const timeoutMs = this.options.stopTimeoutMs ?? 5000;
+    await Promise.all(
+      this.children.map(async (c) => {
+        c.stopping = true;
+        if (c.restartTimer) clearTimeout(c.restartTimer);
+        c.restartTimer = null;
+        c.nextRestartAt = null;
+        const handle = c.handle;
+        if (!handle) {
+          c.state = 'stopped';
+          return;
+        }
+        c.state = 'stopping';
+        this.changed();
+        const gone = new Promise<void>((resolve) => c.exitWaiters.push(resolve));
+        handle.send({ type: 'shutdown' });
+        const timer = setTimeout(() => handle.kill(), timeoutMs);
+        await gone;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  private spawn(c: ManagedChild): void {
+    const { version, config } = this.options.currentConfig();
+    c.state = 'starting';
+    c.fatal = false;
+    c.nextRestartAt = null;
+    c.startedAt = this.now();
+    c.detail = {};
+    let handle: ChildHandle;
+    try {
+      handle = this.options.launcher.launch({
+        id: c.def.id,
+        role: c.def.role,
+        modulePath: c.def.modulePath,
+        args: c.def.args ?? [],
+        env: { BERTH_CHILD_ID: c.def.id },
+      });
+    } catch (e) {
+      this.onExit(c, null, null, `could not be spawned: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    c.handle = handle;
+    handle.onOutput((stream, line) => {
+      if (stream === 'stderr') {
+        c.recentStderr.push(line);
+        if (c.recentStderr.length > STDERR_KEEP) c.recentStderr.shift();
+      }
+      this.options.onOutput?.(c.def.id, stream, line);
+    });
+    handle.onMessage((m) => this.onMessage(c, m));
+    handle.onExit((code, signal) => this.onExit(c, code, signal));
+    handle.send({ type: 'init', role: c.def.role, id: c.def.id, runtime: this.runtime, configVersion: version, config });
+    c.readyTimer = setTimeout(() => {
+      c.lastError = `did not report ready within ${Math.round((this.options.readyTimeoutMs ?? 15_000) / 1000)} s`;
+      handle.kill();
+    }, this.options.readyTimeoutMs ?? 15_000);
+    const restart = c.restarts > 0 ? `, restart #${c.restarts}` : '';
+    this.options.emit({ level: 'info', kind: 'child-started', child: c.def.id, message: `started ${c.def.id} (pid ${handle.pid ?? '?'}${restart})` });
+    this.changed();
+  }
+
+  private onMessage(c: ManagedChild, m: ChildToSupervisor): void {
+    switch (m.type) {
+      case 'ready':
+        if (c.readyTimer) clearTimeout(c.readyTimer);
+        c.readyTimer = null;
+        c.state = 'running';
+        c.detail = m.detail;
+        c.lastError = null;
+        this.options.emit({ level: 'info', kind: 'child-ready', child: c.def.id, message: `${c.def.id} is ready` });
+        break;
+      case 'detail':
+        c.detail = { ...c.detail, ...m.detail };
+        break;
+      case 'config-applied':
+        c.detail = { ...c.detail, configVersion: m.configVersion };
+        break;
+      case 'config-rejected':
+        this.options.emit({ level: 'error', kind: 'child-error', child: c.def.id, message: `${c.def.id} kept its previous config: ${m.message}` });
+        break;
+      case 'log':
+        this.options.onOutput?.(c.def.id, 'log', `${m.level}: ${m.message}`);
+        if (m.level === 'error') this.options.emit({ level: 'error', kind: 'child-error', child: c.def.id, message: m.message });
+        break;
+      case 'fatal':
+        c.fatal = true;
+        c.lastError = m.message;
+        break;
+    }
+    this.changed();
+  }
+
+  private onExit(c: ManagedChild, code: number | null, signal: string | null, spawnError?: string): void {
+    if (c.readyTimer) clearTimeout(c.readyTimer);
+    c.readyTimer = null;
+    const pid = c.handle?.pid;
+    c.handle = null;
+    const runMs = c.startedAt === null ? 0 : this.now() - c.startedAt;
+    c.lastExit = { code, signal, at: new Date(this.now()).toISOString() };
+    const how = spawnError ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
+    const waiters = c.exitWaiters.splice(0);
+    if (c.stopping || this.stopped) {
+      c.state = 'stopped';
+      c.startedAt = null;
+      for (const w of waiters) w();
+      this.changed();
+      return;
+    }
+    if (spawnError) c.lastError = spawnError;
+    if (c.fatal) {
+      this.fail(c, `${c.def.id} (pid ${pid ?? '?'}) stopped: ${c.lastError ?? how}`);
+      return;
+    }
+    const decision = c.tracker.record(runMs);
+    if (!decision.restart) {
+      const stderr = c.recentStderr.slice(-5).join('\n');
+      c.lastError = `${decision.reason}; last error output:\n${stderr || '(none)'}`;
+      this.fail(c, `${c.def.id} is crash-looping and was not restarted: ${decision.reason}`);
+      return;
+    }
+    c.state = 'backoff';
+    c.nextRestartAt = this.now() + decision.delayMs;
+    this.options.emit({
+      level: 'warn',
+      kind: 'child-exited',
+      child: c.def.id,
+      message: `${c.def.id} (pid ${pid ?? '?'}) ${how}; restarting in ${decision.delayMs} ms`,
+    });
+    c.restartTimer = setTimeout(() => {
+      c.restartTimer = null;
+      if (this.stopped) return;
+      c.restarts += 1;
+      this.options.emit({ level: 'info', kind: 'child-restarting', child: c.def.id, message: `restarting ${c.def.id}` });
+      this.spawn(c);
+    }, decision.delayMs);
+    this.changed();
+  }
+
+  private fail(c: ManagedChild, message: string): void {
+    c.state = 'failed';
+    c.startedAt = null;
+    this.options.emit({ level: 'error', kind: 'child-failed', child: c.def.id, message });
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const w of this.startupWaiters.splice(0)) w();
+    this.options.onChange?.();
+  }
+}
