@@ -55,6 +55,7 @@ const groups = {
   unit: [
     ...findFiles(join(dist, 'server-core'), /\.spec\.js$/),
     ...findFiles(join(dist, 'electron'), /\.spec\.js$/),
+    ...findFiles(join(dist, 'renderer-spec'), /\.spec\.js$/),
     ...findFiles(join(dist, 'test', 'unit'), /\.test\.js$/),
   ],
   integration: findFiles(join(dist, 'test', 'integration'), /\.test\.js$/),

@@ -2,7 +2,7 @@
 // Every (re)connect first asks GET /status over HTTP: a browser cannot read a failed WebSocket
 // handshake's status code, and that request is how we learn the dashboard has no token (401).
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { ref, shallowRef } from 'vue';
 import type { StatusResponse, SupervisorEvent, WsServerMessage } from '../../../server-core/contract/api.js';
 import { ApiError, isUnauthorized } from '../api/http.js';
 import type { LinkState } from '../api/live-socket.js';
@@ -114,16 +114,12 @@ export const useStackStore = defineStore('stack', () => {
     return connection.value === 'live' ? Math.max(0, now - statusReceivedAt.value) : 0;
   }
 
-  const proxyPorts = computed(() => status.value?.proxy ?? null);
-
   return {
     status,
-    statusReceivedAt,
     events,
     connection,
     retryAt,
     problem,
-    proxyPorts,
     start,
     stop,
     recheck,
