@@ -49,7 +49,15 @@ describe('listeningUrls', () => {
 });
 
 describe('siteNameLinks', () => {
-  const base = { id: 's', root: '/srv/s', index: ['index.html'], accessLog: true, locations: [] };
+  const base = {
+    id: 's',
+    root: '/srv/s',
+    index: ['index.html'],
+    accessLog: true,
+    locations: [],
+    access: { rules: [] },
+    limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
+  };
 
   it('links exact names on the stack HTTP port when the site has no listen', () => {
     const links = siteNameLinks({ ...base, names: ['welcome.localhost', '*.welcome.localhost', 'app.*', '~^api\\.', '_'], listen: [] }, 41234);
@@ -64,18 +72,18 @@ describe('siteNameLinks', () => {
 
   it('prefers a plain HTTP listen entry, then a TLS one, and drops default ports', () => {
     const tlsFirst = [
-      { port: 8443, tls: true, defaultServer: false },
-      { port: 9000, tls: false, defaultServer: false },
+      { port: 8443, tls: true, http2: true, defaultServer: false },
+      { port: 9000, tls: false, http2: true, defaultServer: false },
     ];
     assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: tlsFirst }, 8080)[0]?.url, 'http://a.test:9000/');
-    const tlsOnly = [{ port: 443, tls: true, defaultServer: false }];
+    const tlsOnly = [{ port: 443, tls: true, http2: true, defaultServer: false }];
     assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: tlsOnly }, 8080)[0]?.url, 'https://a.test/');
-    const port80 = [{ port: 80, tls: false, defaultServer: true }];
+    const port80 = [{ port: 80, tls: false, http2: true, defaultServer: true }];
     assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: port80 }, 8080)[0]?.url, 'http://a.test/');
   });
 
   it('gives no link while the port is unknown or still 0 (any free port)', () => {
     assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [] }, null)[0]?.url, null);
-    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [{ port: 0, tls: false, defaultServer: false }] }, 8080)[0]?.url, null);
+    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [{ port: 0, tls: false, http2: true, defaultServer: false }] }, 8080)[0]?.url, null);
   });
 });

@@ -24,7 +24,17 @@ describe('demoConfig', () => {
     const config = demoConfig(sitesDir);
     assert.equal(config.settings.httpPort, 8080);
     assert.deepEqual(config.sites, [
-      { id: 'welcome', names: [DEMO_SITE_NAME], listen: [], root: join(sitesDir, 'welcome'), index: ['index.html'], accessLog: true, locations: [] },
+      {
+        id: 'welcome',
+        names: [DEMO_SITE_NAME],
+        listen: [],
+        root: join(sitesDir, 'welcome'),
+        index: ['index.html'],
+        accessLog: true,
+        locations: [],
+        access: { rules: [] },
+        limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
+      },
     ]);
   });
 

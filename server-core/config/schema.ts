@@ -1,7 +1,8 @@
 // The config model: the single source of truth for what a user can configure.
 // nginx-shaped (server → Site, location → Location) so nginx import/export maps directly.
-// Every field documents its default. Later issues add handlers (proxy, uwsgi, fastcgi, app),
-// upstreams, apps and certificates here; the store keeps each applied config as a version.
+// Every field documents its default (nginx's where nginx has one) and its unit in the name (`…S`
+// seconds, `…Bytes`). Certificates are state, not config: the cert service keeps them, sites
+// reference them by id or `auto`. The store keeps each applied config as a version.
 // Objects are strict: an unknown field (a typo such as `lisen`) is reported, never silently dropped.
 // Semantic rules that span fields (duplicate names, alias traversal…) live in `semantic-checks.ts`.
 import { z } from 'zod';
@@ -21,8 +22,10 @@ export const serverName = z
 /** A listen entry (nginx `listen`). Omitted `listen` means the stack's HTTP port, as nginx means 80. */
 export const listenSchema = z.strictObject({
   port,
-  /** Serve TLS on this port (certificates arrive with the certificates issue). Default false. */
+  /** Serve TLS on this port (nginx `listen … ssl`); the site's `tls` block says which certificate. Default false. */
   tls: z.boolean().default(false),
+  /** Offer HTTP/2 by ALPN on a TLS port (nginx `http2`), with HTTP/1.1 fallback. Default true. */
+  http2: z.boolean().default(true),
   /** nginx `default_server`: answers requests whose Host matches no site on this port. Default false. */
   defaultServer: z.boolean().default(false),
 });
@@ -46,6 +49,12 @@ export const staticHandlerSchema = z.strictObject({
   autoindex: z.boolean().default(false),
   /** nginx `try_files`: candidates, the last one a URI or `=CODE`. Empty means off. */
   tryFiles: z.array(z.string().min(1)).default([]),
+  /** nginx `expires` in seconds (Cache-Control max-age + Expires); -1 = `expires epoch`. Unset = no header. */
+  expiresS: z.number().int().min(-1).optional(),
+  /** On-the-fly gzip/brotli for text types, and precompressed `.gz`/`.br` siblings (nginx `gzip`, `gzip_static`). Default true. */
+  compress: z.boolean().default(true),
+  /** nginx `add_header` on successful responses. */
+  addHeaders: z.record(z.string().min(1), z.string()).default({}),
 });
 
 export const returnHandlerSchema = z.strictObject({
@@ -56,11 +65,111 @@ export const returnHandlerSchema = z.strictObject({
   body: z.string().default(''),
 });
 
-export const handlerSchema = z.discriminatedUnion('type', [staticHandlerSchema, returnHandlerSchema]);
+const seconds = (max: number) => z.number().positive('a duration is a positive number of seconds').max(max);
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is a token (RFC 9110 §5.1): letters, digits and !#$%&\'*+.^_`|~-');
+
+/** nginx `proxy_pass`: to an upstream group (by id) or one URL. */
+export const proxyHandlerSchema = z.strictObject({
+  type: z.literal('proxy'),
+  /** An upstream id (nginx `proxy_pass http://NAME`). Exclusive with `url`. */
+  upstream: z.string().min(1).optional(),
+  /** A single origin, `http://host:port[/path]` (nginx `proxy_pass URL`; a path replaces the location prefix). */
+  url: z.string().url('a proxy URL looks like http://127.0.0.1:3000').optional(),
+  /** nginx `proxy_set_header`; values may use $variables. An empty value removes the header. */
+  setHeaders: z.record(headerName, z.string()).default({}),
+  /** nginx `proxy_hide_header`: response headers not passed to the client. */
+  hideHeaders: z.array(headerName).default([]),
+  /** nginx `proxy_connect_timeout`. Default 60 s. */
+  connectTimeoutS: seconds(3600).default(60),
+  /** nginx `proxy_read_timeout`: between two reads of the response. Default 60 s. */
+  readTimeoutS: seconds(86_400).default(60),
+  /** nginx `proxy_send_timeout`: between two writes of the request. Default 60 s. */
+  sendTimeoutS: seconds(86_400).default(60),
+  /** Tunnel WebSocket upgrades (nginx needs `proxy_set_header Upgrade/Connection` for this). Default true. */
+  websocket: z.boolean().default(true),
+});
+
+/** nginx `uwsgi_pass` + `include uwsgi_params`: the uwsgi binary protocol to an app server. */
+export const uwsgiHandlerSchema = z.strictObject({
+  type: z.literal('uwsgi'),
+  /** An upstream id whose protocol is `uwsgi`. */
+  upstream: z.string().min(1),
+  /** nginx `uwsgi_param`: extra or overriding variables; values may use $variables. */
+  params: z.record(z.string().min(1), z.string()).default({}),
+  connectTimeoutS: seconds(3600).default(60),
+  readTimeoutS: seconds(86_400).default(60),
+  sendTimeoutS: seconds(86_400).default(60),
+});
+
+/** nginx `fastcgi_pass`: FastCGI to PHP-FPM and friends. */
+export const fastcgiHandlerSchema = z.strictObject({
+  type: z.literal('fastcgi'),
+  /** An upstream id whose protocol is `fastcgi`. */
+  upstream: z.string().min(1),
+  /** nginx `fastcgi_param`: extra or overriding params; values may use $variables. */
+  params: z.record(z.string().min(1), z.string()).default({}),
+  /** nginx `fastcgi_split_path_info`, e.g. `^(.+\\.php)(/.+)$`. */
+  splitPathInfo: z.string().min(1).optional(),
+  /** nginx `fastcgi_index`. Default `index.php`. */
+  index: z.string().min(1).default('index.php'),
+  /** Document root for SCRIPT_FILENAME; defaults to the site's root. */
+  root: z.string().min(1).optional(),
+  connectTimeoutS: seconds(3600).default(60),
+  readTimeoutS: seconds(86_400).default(60),
+  sendTimeoutS: seconds(86_400).default(60),
+});
+
+/** Shorthand for "the upstream of app X", with the app's protocol. */
+export const appHandlerSchema = z.strictObject({
+  type: z.literal('app'),
+  /** An app id from `apps`. */
+  app: z.string().min(1),
+});
+
+export const handlerSchema = z.discriminatedUnion('type', [
+  staticHandlerSchema,
+  returnHandlerSchema,
+  proxyHandlerSchema,
+  uwsgiHandlerSchema,
+  fastcgiHandlerSchema,
+  appHandlerSchema,
+]);
 
 export const locationSchema = z.strictObject({
   match: locationMatchSchema,
   handler: handlerSchema,
+});
+
+export const tlsSchema = z.strictObject({
+  /** `auto`: a leaf for the site's names from Berth's local CA, renewed automatically; otherwise a certificate id. */
+  certificate: z.union([z.literal('auto'), z.string().regex(/^[a-z0-9][a-z0-9.-]{0,99}$/, 'a certificate id')]).default('auto'),
+  /** Redirect plain-HTTP requests for this site to HTTPS with 301. Default false. */
+  redirectHttp: z.boolean().default(false),
+  /** Strict-Transport-Security max-age in seconds; 0 = no header (the default: HSTS on localhost names sticks in browsers). */
+  hstsMaxAgeS: z.number().int().min(0).max(63_072_000).default(0),
+});
+
+/** `all`, an IPv4/IPv6 address, or a CIDR block (nginx `allow`/`deny` argument). */
+const accessSource = z.string().min(1);
+
+export const accessSchema = z.strictObject({
+  /** nginx `allow`/`deny`, checked in order; the first match decides; no match allows. */
+  rules: z.array(z.strictObject({ action: z.enum(['allow', 'deny']), source: accessSource })).default([]),
+  /** nginx `auth_basic` + `auth_basic_user_file` (bcrypt, apr1 and SHA entries). */
+  basicAuth: z.strictObject({ realm: z.string().min(1).max(200), htpasswdFile: z.string().min(1) }).optional(),
+});
+
+export const limitsSchema = z.strictObject({
+  /** nginx `client_max_body_size`: larger bodies get 413; 0 = no limit. Default 1 MiB (nginx's 1m). */
+  maxBodyBytes: z.number().int().min(0).default(1_048_576),
+  /** nginx `client_header_timeout`: 408 when the headers take longer. Default 60 s. */
+  headerTimeoutS: seconds(3600).default(60),
+  /** nginx `client_body_timeout`: between two reads of the body. Default 60 s. */
+  bodyTimeoutS: seconds(3600).default(60),
+  /** nginx `keepalive_timeout`. Default 75 s. */
+  keepaliveTimeoutS: z.number().min(0).max(3600).default(75),
+  /** nginx `limit_req`: per client IP, leaky bucket; excess beyond `burst` gets 503 (nginx's default status). */
+  rateLimit: z.strictObject({ perSecond: z.number().positive().max(1_000_000), burst: z.number().int().min(0).default(0), nodelay: z.boolean().default(true) }).optional(),
 });
 
 export const siteSchema = z.strictObject({
@@ -78,6 +187,80 @@ export const siteSchema = z.strictObject({
   accessLog: z.boolean().default(true),
   /** nginx `location` blocks. A site with none serves its root as static files. */
   locations: z.array(locationSchema).default([]),
+  /** Certificates for this site's TLS ports. Required when a listen entry has `tls`. */
+  tls: tlsSchema.optional(),
+  /** nginx `allow`/`deny` and `auth_basic`. */
+  access: accessSchema.default({ rules: [] }),
+  /** Request limits (nginx `client_max_body_size`, timeouts, `limit_req`). */
+  limits: limitsSchema.default({ maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 }),
+});
+
+/** One server of an upstream group (nginx `server` inside `upstream`). */
+export const upstreamServerSchema = z.strictObject({
+  /** `host:port`, `[v6]:port`, or `unix:/path/to.sock`. */
+  address: z.string().min(1),
+  /** nginx `weight`. Default 1. */
+  weight: z.number().int().min(1).max(1000).default(1),
+  /** nginx `max_fails`: failures within `failTimeoutS` that mark the server unavailable; 0 = never. Default 1. */
+  maxFails: z.number().int().min(0).max(1000).default(1),
+  /** nginx `fail_timeout`: the window for max_fails and how long the server then stays out. Default 10 s. */
+  failTimeoutS: z.number().positive().max(3600).default(10),
+  /** nginx `backup`: used only when every primary server is unavailable. */
+  backup: z.boolean().default(false),
+  /** nginx `down`: never used (drained). */
+  down: z.boolean().default(false),
+});
+
+/** An upstream group (nginx `upstream`). */
+export const upstreamSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, dashes and underscores (max 63)'),
+  /** What the servers speak. Default http. */
+  protocol: z.enum(['http', 'uwsgi', 'fastcgi']).default('http'),
+  /** round_robin is nginx's smooth weighted round-robin; random_two is nginx's `random two least_conn`. */
+  method: z.enum(['round_robin', 'least_conn', 'ip_hash', 'random_two']).default('round_robin'),
+  /** nginx `keepalive`: idle connections kept per worker to these servers. Default 32. */
+  keepalive: z.number().int().min(0).max(10_000).default(32),
+  servers: z.array(upstreamServerSchema).min(1, 'an upstream needs at least one server'),
+  /** Active health checks; off when absent (passive checks via max_fails always run). */
+  healthCheck: z
+    .strictObject({
+      path: z.string().startsWith('/', 'a health-check path starts with /').default('/'),
+      intervalS: z.number().positive().max(3600).default(5),
+      timeoutS: z.number().positive().max(600).default(2),
+      /** Expected status: a class (`2xx`) or a code. Default 2xx. */
+      expectStatus: z.string().regex(/^([1-5]xx|[1-5]\d\d)$/, 'a status class such as 2xx, or a code such as 204').default('2xx'),
+      /** Consecutive passes to mark a server up / failures to mark it down. */
+      rise: z.number().int().min(1).max(100).default(2),
+      fall: z.number().int().min(1).max(100).default(3),
+    })
+    .optional(),
+});
+
+/** An app the app server runs (uWSGI-style processes × threads). Each app gets its own upstream, named after it. */
+export const appSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, dashes and underscores (max 63)'),
+  runtime: z.enum(['wsgi', 'uwsgi', 'gunicorn', 'node', 'php-fpm', 'command']),
+  /** Absolute working directory (uwsgi `chdir`). */
+  workingDir: z.string().min(1),
+  /** wsgi/uwsgi/gunicorn: `module:callable`; node: a script; php-fpm: unused; command: the command line. */
+  entry: z.string().default(''),
+  /** Interpreter or binary: a path, or empty to detect (a virtualenv in workingDir, then PATH). */
+  interpreter: z.string().default(''),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({}),
+  /** uwsgi `processes`. Default 1. */
+  processes: z.number().int().min(1, 'an app needs at least 1 process').max(256).default(1),
+  /** uwsgi `threads` per process. Default 1. */
+  threads: z.number().int().min(1, 'an app needs at least 1 thread').max(1024).default(1),
+  /** uwsgi `max-requests`: recycle a worker after this many requests; 0 = never. */
+  maxRequests: z.number().int().min(0).default(0),
+  /** uwsgi `harakiri`: kill a request running longer, in seconds; 0 = never. */
+  harakiriS: z.number().int().min(0).default(0),
+  /** Start with the stack. Default true. */
+  autostart: z.boolean().default(true),
+  /** Where the app listens: `unix:/path` or `127.0.0.1:port`; empty = assigned by Berth (kept stable). */
+  socket: z.string().default(''),
+  /** Restart the app when its code changes (development). Default false. */
+  reloadOnChange: z.boolean().default(false),
 });
 
 export const settingsSchema = z.strictObject({
@@ -96,6 +279,8 @@ export const configSchema = z.strictObject({
   }),
   settings: settingsSchema.default({ httpPort: 8080, httpsPort: 8443 }),
   sites: z.array(siteSchema).default([]),
+  upstreams: z.array(upstreamSchema).default([]),
+  apps: z.array(appSchema).default([]),
 });
 
 export type BerthConfig = z.infer<typeof configSchema>;
@@ -108,3 +293,13 @@ export type LocationMatch = z.infer<typeof locationMatchSchema>;
 export type StaticHandler = z.infer<typeof staticHandlerSchema>;
 export type ReturnHandler = z.infer<typeof returnHandlerSchema>;
 export type Handler = z.infer<typeof handlerSchema>;
+export type ProxyHandler = z.infer<typeof proxyHandlerSchema>;
+export type UwsgiHandler = z.infer<typeof uwsgiHandlerSchema>;
+export type FastcgiHandler = z.infer<typeof fastcgiHandlerSchema>;
+export type AppHandler = z.infer<typeof appHandlerSchema>;
+export type SiteTls = z.infer<typeof tlsSchema>;
+export type SiteAccess = z.infer<typeof accessSchema>;
+export type SiteLimits = z.infer<typeof limitsSchema>;
+export type Upstream = z.infer<typeof upstreamSchema>;
+export type UpstreamServer = z.infer<typeof upstreamServerSchema>;
+export type App = z.infer<typeof appSchema>;

@@ -3,6 +3,7 @@
 // reference: where nginx refuses or warns, Berth refuses, and the message says what to change.
 import { isAbsolute } from 'node:path';
 import type { ValidationIssue } from '../contract/api.js';
+import { checkCapabilities } from './capabilities.js';
 import type { BerthConfig, Location, Site } from './schema.js';
 
 export type SemanticCheck = (config: BerthConfig) => ValidationIssue[];
@@ -288,6 +289,7 @@ export const semanticChecks: readonly SemanticCheck[] = [
   checkRootAndAlias,
   checkAliasTraversal,
   checkRedirectTargets,
+  checkCapabilities,
 ];
 
 function eachLocation(config: BerthConfig, check: (loc: Location, basePath: string) => ValidationIssue[]): ValidationIssue[] {

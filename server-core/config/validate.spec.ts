@@ -59,7 +59,7 @@ describe('validateConfig: schema errors', () => {
     });
     assert.deepEqual(issues, [
       { path: 'sites.0.names', message: 'this field is required' },
-      { path: 'sites.0.locations.0.handler.type', message: 'must be one of "static", "return"' },
+      { path: 'sites.0.locations.0.handler.type', message: 'must be one of "static", "return", "proxy", "uwsgi", "fastcgi", "app"' },
       { path: 'sites.0.lisen', message: 'unknown field "lisen" (check the spelling)' },
     ]);
   });
@@ -102,11 +102,10 @@ describe('validateConfig: semantic checks', () => {
   });
 
   it('a port that is TLS for one site and plain HTTP for another', () => {
-    assertOneIssue(
-      config([site('a', { listen: [{ port: 8443, tls: true }] }), site('b', { listen: [{ port: 8443 }] })]),
-      'sites.1.listen.0',
-      /port 8443 is TLS for sites\.0 \("a"\) but plain HTTP here/,
-    );
+    const result = validateConfig(config([site('a', { listen: [{ port: 8443, tls: true }] }), site('b', { listen: [{ port: 8443 }] })]));
+    assert.equal(result.ok, false);
+    const issue = result.ok ? undefined : result.issues.find((i) => i.path === 'sites.1.listen.0');
+    assert.match(issue?.message ?? '', /port 8443 is TLS for sites\.0 \("a"\) but plain HTTP here/);
   });
 
   it('regex server names that do not compile as JavaScript RegExp', () => {

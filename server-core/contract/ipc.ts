@@ -17,7 +17,11 @@ export interface RuntimeSettings {
 export type SupervisorToChild =
   | { type: 'init'; role: ChildRole; id: string; runtime: RuntimeSettings; configVersion: number; config: BerthConfig }
   | { type: 'config'; configVersion: number; config: BerthConfig; runtime: RuntimeSettings }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** A call the child answers with a `response` of the same id (see supervisor/child-rpc.ts). */
+  | { type: 'request'; id: number; method: string; params: unknown }
+  /** One-way news for the child, e.g. `certs-updated` for the proxy. */
+  | { type: 'notify'; topic: string; data: unknown };
 
 export type ChildToSupervisor =
   /** Sent once the child serves (the proxy: all listeners bound). `detail` shows in the status API. */
@@ -28,4 +32,8 @@ export type ChildToSupervisor =
   | { type: 'config-rejected'; configVersion: number; message: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** The child cannot work and restarting will not help (for example a port in use). */
-  | { type: 'fatal'; code: string; message: string };
+  | { type: 'fatal'; code: string; message: string }
+  /** The answer to a `request`: `result` on success, `error` (stable code + message) otherwise. */
+  | { type: 'response'; id: number; result?: unknown; error?: { code: string; message: string } }
+  /** One-way data for the stack, routed by topic (per-second metrics, log lines, app events…). */
+  | { type: 'publish'; topic: string; data: unknown };

@@ -5,7 +5,9 @@ import type { ContentHandler, ContentResult, RequestContext } from './request-co
 import { serveReturn } from './return-handler.js';
 import { serveStatic } from './static-files.js';
 
-type HandlerRegistry = { [K in Handler['type']]: ContentHandler<Extract<Handler, { type: K }>> };
+/** Handler types served here; config/capabilities.ts keeps the others out until they are built. */
+type ServedType = 'static' | 'return';
+type HandlerRegistry = { [K in ServedType]: ContentHandler<Extract<Handler, { type: K }>> };
 
 export const contentHandlers = {
   static: serveStatic,
@@ -14,6 +16,7 @@ export const contentHandlers = {
 
 export function runContentHandler(ctx: RequestContext, handler: Handler): Promise<ContentResult> {
   // TypeScript cannot correlate `handler.type` with the registry entry; the registry type above guarantees it.
-  const run = contentHandlers[handler.type] as ContentHandler<Handler>;
+  const run = (contentHandlers as Partial<Record<Handler['type'], ContentHandler<Handler>>>)[handler.type];
+  if (!run) throw new Error(`handler type '${handler.type}' is not served by this proxy (the validator should have refused it)`);
   return run(ctx, handler);
 }

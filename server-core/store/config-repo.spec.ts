@@ -45,7 +45,21 @@ describe('ConfigRepo', () => {
     assert.deepEqual(current?.config, {
       schemaVersion: 1,
       settings: { httpPort: 8080, httpsPort: 8443 },
-      sites: [{ id: 'alpha', names: ['alpha.localhost'], listen: [], root: '/srv/alpha', index: ['index.html'], accessLog: true, locations: [] }],
+      sites: [
+        {
+          id: 'alpha',
+          names: ['alpha.localhost'],
+          listen: [],
+          root: '/srv/alpha',
+          index: ['index.html'],
+          accessLog: true,
+          locations: [],
+          access: { rules: [] },
+          limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
+        },
+      ],
+      upstreams: [],
+      apps: [],
     });
 
     clock = new Date('2026-01-01T13:00:00.000Z');

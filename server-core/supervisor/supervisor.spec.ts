@@ -53,7 +53,7 @@ class FakeLauncher implements ChildLauncher {
   }
 }
 
-const config = { schemaVersion: 1, settings: { httpPort: 8080, httpsPort: 8443 }, sites: [] } as BerthConfig;
+const config: BerthConfig = { schemaVersion: 1, settings: { httpPort: 8080, httpsPort: 8443 }, sites: [], upstreams: [], apps: [] };
 const runtime = { dataDir: '/tmp/x', logDir: '/tmp/x/logs', httpPort: 8080, httpsPort: 8443, bindAddresses: ['127.0.0.1'] };
 
 function make(launcher: FakeLauncher, events: NewEvent[] = [], extra: Partial<ConstructorParameters<typeof Supervisor>[0]> = {}): Supervisor {
@@ -161,4 +161,39 @@ test('pushConfig reaches live children; stop sends shutdown and kills a child th
   await stopping;
   assert.equal(certs.killed, true);
   assert.deepEqual(sup.status().map((c) => c.state), ['stopped', 'stopped']);
+});
+
+test('request() resolves with the child\'s result, rejects with its error code, and fails fast when the child exits', async () => {
+  const launcher = new FakeLauncher();
+  const sup = make(launcher);
+  await sup.start();
+  const certs = launcher.latest('certs');
+  const ok = sup.request('certs', 'issue', { names: ['a.localhost'] });
+  const req = certs.sent.at(-1);
+  assert.equal(req?.type, 'request');
+  const id = req?.type === 'request' ? req.id : -1;
+  assert.deepEqual(req, { type: 'request', id, method: 'issue', params: { names: ['a.localhost'] } });
+  certs.reply({ type: 'response', id, result: { serial: '01' } });
+  assert.deepEqual(await ok, { serial: '01' });
+
+  const bad = sup.request('certs', 'issue', {});
+  const badReq = certs.sent.at(-1);
+  certs.reply({ type: 'response', id: badReq?.type === 'request' ? badReq.id : -1, error: { code: 'BERTH_ERR_CERT_NAME', message: 'no names' } });
+  await assert.rejects(bad, (e: Error & { code?: string }) => e.code === 'BERTH_ERR_CERT_NAME' && e.message === 'no names');
+
+  const orphan = sup.request('certs', 'slow', {});
+  certs.exit(1, null);
+  await assert.rejects(orphan, /exited before answering/);
+  await assert.rejects(sup.request('nope', 'x', {}), /nope is not running/);
+  await sup.stop();
+});
+
+test('published data reaches onPublish with the child id and topic', async () => {
+  const launcher = new FakeLauncher();
+  const got: unknown[] = [];
+  const sup = make(launcher, [], { onPublish: (id, topic, data) => got.push([id, topic, data]) });
+  await sup.start();
+  launcher.latest('proxy-1').reply({ type: 'publish', topic: 'metrics', data: { requests: 3 } });
+  assert.deepEqual(got, [['proxy-1', 'metrics', { requests: 3 }]]);
+  await sup.stop();
 });

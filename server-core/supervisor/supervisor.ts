@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   onOutput?: (childId: string, stream: 'stdout' | 'stderr' | 'log', line: string) => void;
   /** Any change visible in `status()`. */
   onChange?: () => void;
+  /** Data a child publishes (metrics, log lines…), by topic. */
+  onPublish?: (childId: string, topic: string, data: unknown) => void;
   backoff?: BackoffPolicy;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
@@ -55,6 +57,7 @@ class ManagedChild {
   readyTimer: NodeJS.Timeout | null = null;
   restartTimer: NodeJS.Timeout | null = null;
   recentStderr: string[] = [];
+  pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   exitWaiters: Array<() => void> = [];
   readonly tracker: RestartTracker;
 
@@ -71,6 +74,7 @@ export class Supervisor {
   private readonly now: () => number;
   private runtime: RuntimeSettings;
   private stopped = false;
+  private nextRequestId = 1;
   private startupWaiters: Array<() => void> = [];
 
   constructor(private readonly options: SupervisorOptions) {
@@ -134,6 +138,34 @@ export class Supervisor {
         c.restarts += 1;
         this.spawn(c);
       }
+    }
+  }
+
+  /**
+   * Calls `method` in a running child and resolves with its result. Rejects with a BerthError
+   * (the child's code) on an error answer, when the child is not running, exits, or times out.
+   */
+  request(childId: string, method: string, params: unknown, timeoutMs = 10_000): Promise<unknown> {
+    const c = this.children.find((x) => x.def.id === childId);
+    if (!c?.handle || c.state !== 'running') {
+      return Promise.reject(new BerthError('BERTH_ERR_CHILD_UNAVAILABLE', `${childId} is not running${c ? ` (${c.state})` : ''}`));
+    }
+    const id = this.nextRequestId++;
+    const handle = c.handle;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        c.pending.delete(id);
+        reject(new BerthError('BERTH_ERR_CHILD_TIMEOUT', `${childId} did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      c.pending.set(id, { resolve, reject, timer });
+      handle.send({ type: 'request', id, method, params });
+    });
+  }
+
+  /** One-way news for every running child with that role. */
+  notify(role: ChildRole, topic: string, data: unknown): void {
+    for (const c of this.children) {
+      if (c.def.role === role && c.handle && c.state === 'running') c.handle.send({ type: 'notify', topic, data });
     }
   }
 
@@ -230,6 +262,18 @@ export class Supervisor {
         c.fatal = true;
         c.lastError = m.message;
         break;
+      case 'response': {
+        const waiter = c.pending.get(m.id);
+        if (!waiter) return;
+        c.pending.delete(m.id);
+        clearTimeout(waiter.timer);
+        if (m.error) waiter.reject(new BerthError(m.error.code, m.error.message));
+        else waiter.resolve(m.result);
+        return;
+      }
+      case 'publish':
+        this.options.onPublish?.(c.def.id, m.topic, m.data);
+        return;
     }
     this.changed();
   }
@@ -239,6 +283,11 @@ export class Supervisor {
     c.readyTimer = null;
     const pid = c.handle?.pid;
     c.handle = null;
+    for (const [id, waiter] of c.pending) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new BerthError('BERTH_ERR_CHILD_EXITED', `${c.def.id} exited before answering`));
+      c.pending.delete(id);
+    }
     const runMs = c.startedAt === null ? 0 : this.now() - c.startedAt;
     c.lastExit = { code, signal, at: new Date(this.now()).toISOString() };
     const how = spawnError ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
