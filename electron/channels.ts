@@ -1,6 +1,6 @@
 // IPC channel names of the desktop bridge (server-core/contract/desktop.ts), one per call.
 // The sandboxed preload cannot require local modules, so electron/preload.cts repeats these
-// strings literally; test/electron/bridge-channels.test.ts runs the built preload and checks
+// strings literally; electron/preload.spec.ts runs the built preload and checks
 // that it invokes exactly the channels main handles.
 import type { DesktopBridge } from '../server-core/contract/desktop.js';
 
@@ -11,4 +11,8 @@ export const desktopChannels = {
   openExternal: 'berth:desktop:open-external',
   revealPath: 'berth:desktop:reveal-path',
   pickDirectory: 'berth:desktop:pick-directory',
+  pickFile: 'berth:desktop:pick-file',
+  getLaunchAtLogin: 'berth:desktop:get-launch-at-login',
+  setLaunchAtLogin: 'berth:desktop:set-launch-at-login',
+  installTrust: 'berth:desktop:install-trust',
 } as const satisfies Record<BridgeCall, string>;

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { desktopChannels } from './channels.js';
 import { registerDesktopIpc } from './ipc.js';
 import type { DesktopHost, InvokeEventLike, IpcMainLike } from './ipc.js';
+import type { DesktopFileFilter } from '../server-core/contract/desktop.js';
 
 type Handler = (event: InvokeEventLike, ...args: unknown[]) => unknown;
 
@@ -36,6 +37,10 @@ describe('desktop IPC', () => {
   const opened: string[] = [];
   const revealed: string[] = [];
   const titles: string[] = [];
+  const filePicks: Array<{ title: string; filters: DesktopFileFilter[] }> = [];
+  const loginStates: boolean[] = [];
+  const trustStores: string[] = [];
+  let atLogin = false;
   const host: DesktopHost = {
     openExternal: async (url) => {
       opened.push(url);
@@ -46,6 +51,20 @@ describe('desktop IPC', () => {
     pickDirectory: async (title) => {
       titles.push(title);
       return title === 'cancel' ? null : '/chosen/folder';
+    },
+    pickFile: async (title, filters) => {
+      filePicks.push({ title, filters });
+      return '/etc/nginx/nginx.conf';
+    },
+    getLaunchAtLogin: async () => atLogin,
+    setLaunchAtLogin: async (enabled) => {
+      loginStates.push(enabled);
+      atLogin = enabled;
+      return atLogin;
+    },
+    installTrust: async (store) => {
+      trustStores.push(store);
+      return { store, commands: [['update-ca-certificates']], outcome: 'installed', output: '' };
     },
   };
   const ipc = new RecordingIpc();
@@ -99,8 +118,52 @@ describe('desktop IPC', () => {
   it('passes a checked title to the folder picker and returns its answer', async () => {
     assert.equal(await ipc.invoke(desktopChannels.pickDirectory, dashboard, 'Site root'), '/chosen/folder');
     assert.equal(await ipc.invoke(desktopChannels.pickDirectory, dashboard, 'cancel'), null);
-    await assert.rejects(ipc.invoke(desktopChannels.pickDirectory, dashboard, { title: 'x' }), /pickDirectory takes a title/);
+    await assert.rejects(ipc.invoke(desktopChannels.pickDirectory, dashboard, { title: 'x' }), /pickDirectory and pickFile take a title/);
     assert.deepEqual(titles, ['Site root', 'cancel']);
+  });
+
+  it('passes checked filters to the file picker', async () => {
+    const filters = [
+      { name: 'nginx config', extensions: ['conf'] },
+      { name: 'All files', extensions: ['*'] },
+    ];
+    assert.equal(await ipc.invoke(desktopChannels.pickFile, dashboard, 'Import nginx config', filters), '/etc/nginx/nginx.conf');
+    assert.deepEqual(filePicks, [{ title: 'Import nginx config', filters }]);
+    const bad: unknown[] = [
+      'conf',
+      [{ name: 'x', extensions: ['.conf'] }],
+      [{ name: 'x', extensions: ['c/onf'] }],
+      [{ name: 'x', extensions: [] }],
+      [{ name: '', extensions: ['conf'] }],
+      [{ name: 'x', extensions: ['conf'], properties: ['openDirectory'] }],
+      [null],
+      Array.from({ length: 9 }, () => ({ name: 'x', extensions: ['conf'] })),
+    ];
+    for (const filter of bad) {
+      await assert.rejects(ipc.invoke(desktopChannels.pickFile, dashboard, 'x', filter), /pickFile takes up to 8 filters/);
+    }
+    await assert.rejects(ipc.invoke(desktopChannels.pickFile, dashboard, 7, filters), /take a title string/);
+    assert.equal(filePicks.length, 1);
+  });
+
+  it('reads and sets launch-at-login with booleans only', async () => {
+    assert.equal(await ipc.invoke(desktopChannels.getLaunchAtLogin, dashboard), false);
+    assert.equal(await ipc.invoke(desktopChannels.setLaunchAtLogin, dashboard, true), true);
+    assert.equal(await ipc.invoke(desktopChannels.getLaunchAtLogin, dashboard), true);
+    for (const bad of ['true', 1, null, undefined]) {
+      await assert.rejects(ipc.invoke(desktopChannels.setLaunchAtLogin, dashboard, bad), /setLaunchAtLogin takes true or false/);
+    }
+    await assert.rejects(ipc.invoke(desktopChannels.setLaunchAtLogin, 'https://evil.example/', false), /only from the Berth dashboard/);
+    assert.deepEqual(loginStates, [true]);
+  });
+
+  it('takes a trust store id, never a command', async () => {
+    const result = await ipc.invoke(desktopChannels.installTrust, dashboard, 'system');
+    assert.deepEqual(result, { store: 'system', commands: [['update-ca-certificates']], outcome: 'installed', output: '' });
+    for (const bad of [['sh', '-c', 'rm -rf /'], 'system; rm -rf /', '../system', 'System', '', 'x'.repeat(40)]) {
+      await assert.rejects(ipc.invoke(desktopChannels.installTrust, dashboard, bad), /installTrust takes a trust store id/);
+    }
+    assert.deepEqual(trustStores, ['system']);
   });
 
   it('removes its handlers when disposed', () => {

@@ -2,6 +2,7 @@
 // so every call checks who sends it and validates every argument again here.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
+import type { DesktopFileFilter, DesktopTrustResult } from '../server-core/contract/desktop.js';
 import { desktopChannels } from './channels.js';
 import { isAdminUrl, isWebUrl } from './url-policy.js';
 
@@ -11,6 +12,12 @@ export interface DesktopHost {
   showItemInFolder(path: string): void;
   /** Folder picker; null when cancelled. */
   pickDirectory(title: string): Promise<string | null>;
+  /** Picker for one existing file; null when cancelled. */
+  pickFile(title: string, filters: DesktopFileFilter[]): Promise<string | null>;
+  getLaunchAtLogin(): Promise<boolean>;
+  setLaunchAtLogin(enabled: boolean): Promise<boolean>;
+  /** Fetches the store's commands from the admin API itself and runs them elevated (trust-install.ts). */
+  installTrust(store: string): Promise<DesktopTrustResult>;
 }
 
 /** What the handlers read from Electron's IpcMainInvokeEvent. */
@@ -34,6 +41,9 @@ export interface DesktopIpcPolicy {
 /** Longest URL accepted for openExternal; browsers cap near 2 MB, nothing in Berth needs more than this. */
 const maxUrlLength = 8192;
 const maxTitleLength = 200;
+/** A dialog needs a handful of filters at most; these bounds only keep a hostile page from flooding main. */
+const maxFilters = 8;
+const maxExtensions = 16;
 
 export class BridgeArgumentError extends Error {
   constructor(message: string) {
@@ -74,7 +84,36 @@ export async function validatePathInside(value: unknown, dataDir: string): Promi
 
 export function validateTitle(value: unknown): string {
   if (typeof value !== 'string' || value.length > maxTitleLength) {
-    throw new BridgeArgumentError(`pickDirectory takes a title string of at most ${maxTitleLength} characters`);
+    throw new BridgeArgumentError(`pickDirectory and pickFile take a title string of at most ${maxTitleLength} characters`);
+  }
+  return value;
+}
+
+/**
+ * Filters for pickFile: names up to 100 characters, extensions letters/digits (`conf`, `tar.gz`
+ * style dots allowed inside) or `*`. Electron matches extensions without the dot.
+ */
+export function validateFileFilters(value: unknown): DesktopFileFilter[] {
+  const bad = (): never => {
+    throw new BridgeArgumentError(
+      `pickFile takes up to ${maxFilters} filters of { name, extensions: up to ${maxExtensions} extensions without the dot, or "*" }`,
+    );
+  };
+  if (!Array.isArray(value) || value.length > maxFilters) return bad();
+  return value.map((f: unknown) => {
+    if (typeof f !== 'object' || f === null) return bad();
+    const { name, extensions, ...rest } = f as Record<string, unknown>;
+    if (Object.keys(rest).length > 0 || typeof name !== 'string' || name.length === 0 || name.length > 100) return bad();
+    if (!Array.isArray(extensions) || extensions.length === 0 || extensions.length > maxExtensions) return bad();
+    const exts = extensions.map((e: unknown) => (typeof e === 'string' && /^(\*|[A-Za-z0-9]+(\.[A-Za-z0-9]+)*)$/.test(e) && e.length <= 20 ? e : bad()));
+    return { name, extensions: exts };
+  });
+}
+
+/** Trust store ids as the cert module names them (`system`, `nss`, `macos-keychain`…). */
+export function validateStoreId(value: unknown): string {
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(value)) {
+    throw new BridgeArgumentError('installTrust takes a trust store id (lowercase letters, digits and dashes)');
   }
   return value;
 }
@@ -99,6 +138,23 @@ export function registerDesktopIpc(ipc: IpcMainLike, host: DesktopHost, policy: 
   ipc.handle(desktopChannels.pickDirectory, async (event, title) => {
     fromDashboard(event);
     return host.pickDirectory(validateTitle(title));
+  });
+  ipc.handle(desktopChannels.pickFile, async (event, title, filters) => {
+    fromDashboard(event);
+    return host.pickFile(validateTitle(title), validateFileFilters(filters));
+  });
+  ipc.handle(desktopChannels.getLaunchAtLogin, async (event) => {
+    fromDashboard(event);
+    return host.getLaunchAtLogin();
+  });
+  ipc.handle(desktopChannels.setLaunchAtLogin, async (event, enabled) => {
+    fromDashboard(event);
+    if (typeof enabled !== 'boolean') throw new BridgeArgumentError('setLaunchAtLogin takes true or false');
+    return host.setLaunchAtLogin(enabled);
+  });
+  ipc.handle(desktopChannels.installTrust, async (event, store) => {
+    fromDashboard(event);
+    return host.installTrust(validateStoreId(store));
   });
 
   return () => {

@@ -20,7 +20,8 @@ function loadPreload() {
     ipcRenderer: {
       invoke: async (channel: string, ...args: unknown[]) => {
         invoked.push({ channel, args });
-        return channel === desktopChannels.pickDirectory ? '/picked' : undefined;
+        if (channel === desktopChannels.pickDirectory || channel === desktopChannels.pickFile) return '/picked';
+        return channel === desktopChannels.setLaunchAtLogin ? args[0] : undefined;
       },
     },
   };
@@ -49,7 +50,17 @@ describe('preload', () => {
     const bridge = exposed.get('berthDesktop') as DesktopBridge;
     assert.equal(bridge.isDesktop, true);
     assert.equal(bridge.platform, 'linux');
-    assert.deepEqual(Object.keys(bridge).sort(), ['isDesktop', 'openExternal', 'pickDirectory', 'platform', 'revealPath']);
+    assert.deepEqual(Object.keys(bridge).sort(), [
+      'getLaunchAtLogin',
+      'installTrust',
+      'isDesktop',
+      'openExternal',
+      'pickDirectory',
+      'pickFile',
+      'platform',
+      'revealPath',
+      'setLaunchAtLogin',
+    ]);
   });
 
   it('invokes exactly the channels main handles, one per call, with string arguments', async () => {
@@ -58,16 +69,34 @@ describe('preload', () => {
     await bridge.openExternal('https://example.com/');
     await bridge.revealPath('/data/logs');
     assert.equal(await bridge.pickDirectory('Pick'), '/picked');
+    const filters = [{ name: 'nginx', extensions: ['conf'] }];
+    assert.equal(await bridge.pickFile('Import', filters), '/picked');
+    await bridge.getLaunchAtLogin();
+    // A non-boolean from a confused page arrives as false, never as a truthy string.
+    assert.equal(await bridge.setLaunchAtLogin('yes' as unknown as boolean), false);
+    await bridge.installTrust('system');
     assert.deepEqual(invoked, [
       { channel: desktopChannels.openExternal, args: ['https://example.com/'] },
       { channel: desktopChannels.revealPath, args: ['/data/logs'] },
       { channel: desktopChannels.pickDirectory, args: ['Pick'] },
+      { channel: desktopChannels.pickFile, args: ['Import', filters] },
+      { channel: desktopChannels.getLaunchAtLogin, args: [] },
+      { channel: desktopChannels.setLaunchAtLogin, args: [false] },
+      { channel: desktopChannels.installTrust, args: ['system'] },
     ]);
 
     const handled: string[] = [];
     registerDesktopIpc(
       { handle: (channel) => handled.push(channel), removeHandler: () => undefined },
-      { openExternal: async () => undefined, showItemInFolder: () => undefined, pickDirectory: async () => null },
+      {
+        openExternal: async () => undefined,
+        showItemInFolder: () => undefined,
+        pickDirectory: async () => null,
+        pickFile: async () => null,
+        getLaunchAtLogin: async () => false,
+        setLaunchAtLogin: async (enabled) => enabled,
+        installTrust: async (store) => ({ store, commands: [], outcome: 'failed', output: '' }),
+      },
       { adminOrigin: 'http://127.0.0.1:7700', dataDir: '/data' },
     );
     assert.deepEqual(invoked.map((i) => i.channel).sort(), handled.sort());

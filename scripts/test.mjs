@@ -4,7 +4,7 @@
 // browser end-to-end), so the runner's closing summary counts them all.
 //   node scripts/test.mjs                 everything
 //   node scripts/test.mjs --only unit     unit specs only (after building)
-//   node scripts/test.mjs --only integration|e2e|electron
+//   node scripts/test.mjs --only integration|conformance|e2e|electron
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -59,6 +59,7 @@ const groups = {
     ...findFiles(join(dist, 'test', 'unit'), /\.test\.js$/),
   ],
   integration: findFiles(join(dist, 'test', 'integration'), /\.test\.js$/),
+  conformance: findFiles(join(dist, 'test', 'conformance'), /\.test\.js$/),
   electron: findFiles(join(dist, 'test', 'electron'), /\.test\.js$/),
   e2e: findFiles(join(dist, 'test', 'e2e'), /\.test\.js$/),
 };

@@ -16,6 +16,17 @@ export const rendererDist = join(appRoot, 'dist', 'renderer');
 export const assetsDir = join(appRoot, 'assets');
 
 /**
+ * Root for files that outside programs (python3, uWSGI) must open directly. In a packaged app
+ * they live in `app.asar.unpacked` (build/electron-builder.yml asarUnpack): only Electron's own
+ * fs patch can read inside an asar archive.
+ */
+export function unpackedPath(path: string): string {
+  return path.replace(/([\\/])app\.asar(?=$|[\\/])/, '$1app.asar.unpacked');
+}
+
+export const unpackedRoot = unpackedPath(appRoot);
+
+/**
  * The data dir: `--data-dir`, else `$BERTH_HOME`, else the OS user-data folder for Berth
  * (the same folder Electron's `app.getPath('userData')` gives for an app named Berth).
  */

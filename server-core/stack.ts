@@ -11,11 +11,15 @@ import { validateConfig } from './config/validate.js';
 import type { ConfigVersionSummary, StatusResponse, SupervisorEvent, WsServerMessage } from './contract/api.js';
 import type { RuntimeSettings } from './contract/ipc.js';
 import { assetsDir, dataPaths, rendererDist, serverCoreDist } from './paths.js';
+import { Telemetry } from './metrics/telemetry.js';
 import { openStore, type Store } from './store/database.js';
 import { claimDataDir, removeAdminJson, writeAdminJson } from './supervisor/admin-json.js';
 import type { ChildLauncher } from './supervisor/child-launcher.js';
 import { findFreePort } from './supervisor/ports.js';
 import { Supervisor, type ChildDefinition, type NewEvent } from './supervisor/supervisor.js';
+import { planProxyWorkers, proxyWorkerDefinitions, ProxyWorkerFeed, type ProxyWorkerPlan } from './supervisor/proxy-workers.js';
+import { RateLimitZone } from './proxy/access/rate-limit-zone.js';
+import { RATE_LIMIT_TAKE } from './proxy/access/shared-rate-limits.js';
 import { BERTH_VERSION } from './version.js';
 
 export const DEFAULT_ADMIN_PORT = 7700;
@@ -31,6 +35,8 @@ export interface StackOptions {
   httpsPort?: number;
   /** Addresses the proxy binds. Default loopback (IPv4 and IPv6). */
   bindAddresses?: string[];
+  /** Proxy worker processes. Default: one per core (supervisor/proxy-workers.ts says when it is fewer). */
+  proxyWorkers?: number;
   /** Human-readable log lines (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -48,9 +54,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-function childDefinitions(): ChildDefinition[] {
+function childDefinitions(proxies: ProxyWorkerPlan): ChildDefinition[] {
   return [
-    { id: 'proxy-1', role: 'proxy', modulePath: join(serverCoreDist, 'proxy', 'worker.js') },
+    ...proxyWorkerDefinitions(proxies, serverCoreDist),
     { id: 'appserver', role: 'appserver', modulePath: join(serverCoreDist, 'appserver', 'main.js') },
     { id: 'certs', role: 'certs', modulePath: join(serverCoreDist, 'certs', 'main.js') },
   ];
@@ -108,13 +114,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       broadcast({ type: 'event', event });
     };
 
+    // Per-second metrics from the proxy workers → SQLite roll-ups + live WS; log lines → WS.
+    const telemetry = new Telemetry(store.db, {
+      broadcast,
+      onBurst: (site, errors, requests) =>
+        record({ level: 'warn', kind: 'http-5xx-burst', child: null, message: `site ${site}: ${errors} of ${requests} requests answered 5xx within one second` }),
+      onBadPayload: (child, topic) => log(`${child} sent a malformed ${topic} message; ignored`),
+    });
+    telemetry.start();
+    cleanups.push(() => telemetry.stop());
+
     const startedAt = Date.now();
     const token = randomBytes(32).toString('base64url');
     let admin: AdminServer | null = null;
 
+    // The last `apps-updated` routes, re-sent to a proxy worker that (re)starts after the app server published.
+    let lastAppRoutes: unknown = null;
+    eventListeners.add((e) => {
+      if (e.kind === 'child-ready' && e.child?.startsWith('proxy') && lastAppRoutes !== null) supervisor.notify('proxy', 'apps-updated', lastAppRoutes);
+    });
+    const proxyPlan = planProxyWorkers(options.proxyWorkers, options.launcher);
+    if (proxyPlan.note) log(proxyPlan.note);
+    const proxyFeed = new ProxyWorkerFeed(proxyPlan.sharing);
+    // limit_req buckets shared by all proxy workers, like nginx's limit_req_zone (used with 2+ workers).
+    const rateLimitZone = new RateLimitZone();
     const supervisor = new Supervisor({
       launcher: options.launcher,
-      children: childDefinitions(),
+      children: childDefinitions(proxyPlan),
+      childRequests: { [RATE_LIMIT_TAKE]: (params) => rateLimitZone.take(params) },
+      prepareChild: (def, handle, config, runtime) => {
+        if (def.role === 'proxy') proxyFeed.prepare(handle, config, runtime);
+      },
       runtime: runtimeFor(first.config),
       currentConfig: () => {
         const c = store.config.current();
@@ -124,6 +154,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       emit: record,
       onOutput: (id, stream, line) => log(`[${id}${stream === 'stderr' ? ' stderr' : ''}] ${line}`),
       onChange: () => scheduleStatus(),
+      onPublish: (id, topic, data) => {
+        // The cert service changed certificates: the proxy workers reload their SNI contexts.
+        if (topic === 'certs-updated') supervisor.notify('proxy', 'certs-updated', data);
+        // The app server's running apps and their sockets: the proxy workers route `app` locations by it.
+        if (topic === 'apps-updated') {
+          lastAppRoutes = data;
+          supervisor.notify('proxy', 'apps-updated', data);
+        }
+        telemetry.handlePublish(id, topic, data);
+      },
     });
 
     const status = (): StatusResponse => {
@@ -158,6 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (!result.ok) return result;
       const version = store.config.apply(result.config, source, note);
       supervisor.pushConfig(version.version, result.config, runtimeFor(result.config));
+      rateLimitZone.retain(new Set(result.config.sites.map((site) => site.id)));
       record({ level: 'info', kind: source === 'restore' ? 'config-restored' : 'config-applied', child: null, message: `config version ${version.version} applied${note ? `: ${note}` : ''}` });
       return { ok: true, version };
     };
@@ -171,11 +212,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         return { version: c.version, appliedAt: c.appliedAt, config: c.config };
       },
       configVersions: (limit) => ({ current: store.config.current()?.version ?? 0, versions: store.config.list(limit) }),
-      applyConfig: (input, note) => applyValidated(input, 'api', note),
+      configVersion: (version) => store.config.get(version),
+      applyConfig: (input, note, source = 'api') => applyValidated(input, source, note),
       restoreConfig: (version) => {
         const old = store.config.get(version);
         if (old === null) return null;
         return applyValidated(old.config, 'restore', `restored version ${version}`);
+      },
+      telemetry,
+      certs: (method, params, timeoutMs) => supervisor.request('certs', method, params, timeoutMs),
+      apps: (method, params, timeoutMs) => supervisor.request('appserver', method, params, timeoutMs),
+      upstreams: {
+        proxyWorkers: () => supervisor.status().filter((c) => c.role === 'proxy' && c.state === 'running').map((c) => c.id),
+        ask: (id) => supervisor.request(id, 'upstreams.state', null, 5000),
       },
       subscribe: (listener) => {
         listeners.add(listener);
@@ -193,6 +242,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     const adminServer = admin;
     cleanups.push(() => adminServer.close());
+    cleanups.push(() => proxyFeed.close());
     cleanups.push(() => supervisor.stop());
 
     record({ level: 'info', kind: 'stack-started', child: null, message: `Berth ${BERTH_VERSION} starting (${options.mode}), data dir ${paths.dataDir}` });

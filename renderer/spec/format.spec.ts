@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitDuration } from '../src/format/duration.js';
 import { listenUrl, listeningUrls } from '../src/format/listening.js';
-import { siteNameLinks } from '../src/format/site-links.js';
+import { siteListenPorts, siteNameLinks } from '../src/format/site-links.js';
+import { siteListens } from '../../server-core/config/site-listens.js';
 
 describe('splitDuration', () => {
   it('keeps the two largest units', () => {
@@ -60,14 +61,43 @@ describe('siteNameLinks', () => {
   };
 
   it('links exact names on the stack HTTP port when the site has no listen', () => {
-    const links = siteNameLinks({ ...base, names: ['welcome.localhost', '*.welcome.localhost', 'app.*', '~^api\\.', '_'], listen: [] }, 41234);
+    const links = siteNameLinks({ ...base, names: ['welcome.localhost', '*.welcome.localhost', 'app.*', '~^api\\.', '_'], listen: [] }, { httpPort: 41234, httpsPort: 41443 });
     assert.deepEqual(links, [
-      { name: 'welcome.localhost', url: 'http://welcome.localhost:41234/' },
-      { name: '*.welcome.localhost', url: null },
-      { name: 'app.*', url: null },
-      { name: '~^api\\.', url: null },
-      { name: '_', url: null },
+      { name: 'welcome.localhost', url: 'http://welcome.localhost:41234/', secureUrl: null },
+      { name: '*.welcome.localhost', url: null, secureUrl: null },
+      { name: 'app.*', url: null, secureUrl: null },
+      { name: '~^api\\.', url: null, secureUrl: null },
+      { name: '_', url: null, secureUrl: null },
     ]);
+  });
+
+  const ports = { httpPort: 8080, httpsPort: 8443 };
+  const tls = { certificate: 'auto', redirectHttp: false, hstsMaxAgeS: 0 };
+
+  it('links a TLS site with no listen on the stack HTTP port, with its HTTPS port as the secure link', () => {
+    const links = siteNameLinks({ ...base, names: ['welcome.localhost', '*.welcome.localhost'], listen: [], tls }, { httpPort: 41234, httpsPort: 41443 });
+    assert.deepEqual(links, [
+      { name: 'welcome.localhost', url: 'http://welcome.localhost:41234/', secureUrl: 'https://welcome.localhost:41443/' },
+      { name: '*.welcome.localhost', url: null, secureUrl: null },
+    ]);
+    // A site that redirects HTTP to HTTPS links HTTPS directly.
+    const redirecting = siteNameLinks({ ...base, names: ['a.localhost'], listen: [], tls: { ...tls, redirectHttp: true } }, ports);
+    assert.deepEqual(redirecting, [{ name: 'a.localhost', url: 'https://a.localhost:8443/', secureUrl: null }]);
+  });
+
+  it('mirrors server-core siteListens (the one default-listen rule) port for port', () => {
+    const cases = [
+      { listen: [], tls: undefined },
+      { listen: [], tls },
+      { listen: [{ port: 9000, tls: false, http2: true, defaultServer: true }], tls: undefined },
+      { listen: [{ port: 9443, tls: true, http2: false, defaultServer: false }, { port: 9000, tls: false, http2: true, defaultServer: false }], tls },
+    ];
+    for (const c of cases) {
+      for (const p of [ports, { httpPort: 18080, httpsPort: 18443 }]) {
+        const server = siteListens(c, p).map((l) => ({ port: l.port, tls: l.tls, defaultServer: l.defaultServer, implicit: l.implicit }));
+        assert.deepEqual(siteListenPorts(c, p), server, JSON.stringify(c));
+      }
+    }
   });
 
   it('prefers a plain HTTP listen entry, then a TLS one, and drops default ports', () => {
@@ -75,15 +105,15 @@ describe('siteNameLinks', () => {
       { port: 8443, tls: true, http2: true, defaultServer: false },
       { port: 9000, tls: false, http2: true, defaultServer: false },
     ];
-    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: tlsFirst }, 8080)[0]?.url, 'http://a.test:9000/');
+    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: tlsFirst }, ports)[0]?.url, 'http://a.test:9000/');
     const tlsOnly = [{ port: 443, tls: true, http2: true, defaultServer: false }];
-    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: tlsOnly }, 8080)[0]?.url, 'https://a.test/');
+    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: tlsOnly }, ports)[0]?.url, 'https://a.test/');
     const port80 = [{ port: 80, tls: false, http2: true, defaultServer: true }];
-    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: port80 }, 8080)[0]?.url, 'http://a.test/');
+    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: port80 }, ports)[0]?.url, 'http://a.test/');
   });
 
   it('gives no link while the port is unknown or still 0 (any free port)', () => {
-    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [] }, null)[0]?.url, null);
-    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [{ port: 0, tls: false, http2: true, defaultServer: false }] }, 8080)[0]?.url, null);
+    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [] }, { httpPort: null, httpsPort: null })[0]?.url, null);
+    assert.equal(siteNameLinks({ ...base, names: ['a.test'], listen: [{ port: 0, tls: false, http2: true, defaultServer: false }] }, ports)[0]?.url, null);
   });
 });

@@ -1,6 +1,7 @@
 // Routes, one per sidebar entry. Hash history: the dashboard works from any base (admin server or file).
 import { createRouter, createWebHashHistory } from 'vue-router';
 import type { RouteRecordRaw } from 'vue-router';
+import ImportDialog from './components/ImportDialog.vue';
 import AppsView from './views/AppsView.vue';
 import CertificatesView from './views/CertificatesView.vue';
 import LogsView from './views/LogsView.vue';
@@ -22,6 +23,7 @@ declare module 'vue-router' {
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'overview', component: OverviewView, meta: { page: 'overview' } },
   { path: '/sites', name: 'sites', component: SitesView, meta: { page: 'sites' } },
+  { path: '/sites/import', name: 'import', component: ImportDialog, meta: { page: 'sites' } },
   { path: '/upstreams', name: 'upstreams', component: UpstreamsView, meta: { page: 'upstreams' } },
   { path: '/apps', name: 'apps', component: AppsView, meta: { page: 'apps' } },
   { path: '/certificates', name: 'certificates', component: CertificatesView, meta: { page: 'certificates' } },

@@ -2,6 +2,11 @@
 import type { AdminBackend } from './backend.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-util.js';
 import { Router } from './router.js';
+import { addUpstreamRoutes } from './upstream-routes.js';
+import { addCertRoutes } from './cert-routes.js';
+import { addAppRoutes } from './app-routes.js';
+import { addImportRoutes } from './import-routes.js';
+import { addPreviewRoutes } from './preview-routes.js';
 
 function limitParam(query: URLSearchParams, fallback: number, max: number): number {
   const raw = query.get('limit');
@@ -12,7 +17,7 @@ function limitParam(query: URLSearchParams, fallback: number, max: number): numb
 }
 
 export function apiRouter(backend: AdminBackend): Router {
-  return new Router()
+  return addPreviewRoutes(addImportRoutes(addAppRoutes(addCertRoutes(addUpstreamRoutes(new Router(), backend.upstreams), backend), backend), backend), backend)
     .add('GET', '/api/v1/status', ({ res }) => sendJson(res, 200, backend.status()))
     .add('GET', '/api/v1/events', ({ res, query }) => sendJson(res, 200, { events: backend.events(limitParam(query, 100, 1000)) }))
     .add('GET', '/api/v1/config', ({ res }) => sendJson(res, 200, backend.currentConfig()))

@@ -1,6 +1,8 @@
 // What the admin API needs from the running stack. The stack implements it; tests can fake it.
 import type { BerthConfig } from '../config/schema.js';
-import type { ConfigVersionSummary, ConfigVersionsResponse, StatusResponse, SupervisorEvent, ValidationIssue, WsServerMessage } from '../contract/api.js';
+import type { ConfigVersionResponse, ConfigVersionSummary, ConfigVersionsResponse, StatusResponse, SupervisorEvent, ValidationIssue, WsServerMessage } from '../contract/api.js';
+import type { TelemetryBackend } from '../metrics/telemetry.js';
+import type { UpstreamStateSource } from './upstream-routes.js';
 
 export type ApplyResult = { ok: true; version: ConfigVersionSummary } | { ok: false; issues: ValidationIssue[] };
 
@@ -9,10 +11,20 @@ export interface AdminBackend {
   events(limit: number): SupervisorEvent[];
   currentConfig(): { version: number; appliedAt: string; config: BerthConfig };
   configVersions(limit: number): ConfigVersionsResponse;
+  /** One stored version with its content (the editor's diff); null when there is no such version. */
+  configVersion?(version: number): ConfigVersionResponse | null;
   /** Validates the whole document, stores it as a new version and pushes it to the children. */
-  applyConfig(input: unknown, note: string): ApplyResult;
+  applyConfig(input: unknown, note: string, source?: ConfigVersionSummary['source']): ApplyResult;
   /** Stores an earlier version's content as a new version and pushes it; null when there is no such version. */
   restoreConfig(version: number): ApplyResult | null;
+  /** Metrics queries, `/metrics` and recent log lines; absent where a fake backend does not need them. */
+  telemetry?: TelemetryBackend;
+  /** A request to the cert service child (certs/rpc.ts methods); absent where a fake backend does not need it. */
+  certs?: (method: string, params: unknown, timeoutMs?: number) => Promise<unknown>;
+  /** A request to the app server child (appserver/main.ts apps.* methods); absent where a fake backend does not need it. */
+  apps?: (method: string, params: unknown, timeoutMs?: number) => Promise<unknown>;
+  /** Per-server upstream state from the proxy workers (`GET /api/v1/upstreams`); absent where a fake backend does not need it. */
+  upstreams?: UpstreamStateSource;
   /** Live messages for WebSocket clients. Returns an unsubscribe function. */
   subscribe(listener: (message: WsServerMessage) => void): () => void;
 }

@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BerthError } from '../errors.js';
 import { apiRouter } from './api-routes.js';
+import { addLogRoutes } from './log-routes.js';
+import { PROMETHEUS_PATH, addMetricsRoutes } from './metrics-routes.js';
 import type { AdminBackend } from './backend.js';
 import { serveDashboardFile } from './dashboard-files.js';
 import { checkApiRequest, checkHostAndOrigin, tokenCookieName, tokensEqual } from './guard.js';
@@ -34,7 +36,7 @@ const FALLBACK_TRIES = 20;
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   let port = 0;
   const hub = new WsHub(options.backend, () => port, options.token);
-  const router = apiRouter(options.backend);
+  const router = addLogRoutes(addMetricsRoutes(apiRouter(options.backend), options.backend), options.backend);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -55,7 +57,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/api/')) {
+    // `/metrics` (Prometheus) is guarded and routed exactly like the API.
+    if (url.pathname.startsWith('/api/') || url.pathname === PROMETHEUS_PATH) {
       const guard = checkApiRequest(req.headers, port, options.token);
       if (!guard.ok) {
         sendError(res, guard.status, guard.code, guard.message);

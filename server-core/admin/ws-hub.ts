@@ -3,13 +3,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { WsClientMessage } from '../contract/metrics.js';
 import type { AdminBackend } from './backend.js';
 import { checkApiRequest } from './guard.js';
 
 export const WS_PATH = '/api/v1/ws';
 
-/** Largest message a client may send; clients only listen, so this is small. */
+/** Largest message a client may send; clients only send tiny subscribe messages, so this is small. */
 const MAX_CLIENT_PAYLOAD = 4096;
+/** Topics a client may subscribe to (everything else goes to all clients). */
+const CLIENT_TOPICS = ['logs'] as const;
+/** Log lines are skipped for a client with more than this much unsent data. */
+const MAX_LOG_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_PAYLOAD });
@@ -50,8 +55,25 @@ export class WsHub {
 
   private onConnection(ws: WebSocket): void {
     ws.send(JSON.stringify({ type: 'hello', status: this.backend.status(), events: this.backend.events(50) }));
+    const topics = new Set<string>();
     const unsubscribe = this.backend.subscribe((message) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      if (ws.readyState !== ws.OPEN) return;
+      if (message.type === 'log-lines') {
+        // Log lines only to subscribers, and shed them (not status) when a client cannot keep up.
+        if (!topics.has('logs') || ws.bufferedAmount > MAX_LOG_BACKLOG_BYTES) return;
+      }
+      ws.send(JSON.stringify(message));
+    });
+    ws.on('message', (data, isBinary) => {
+      const m = isBinary ? null : parseClientMessage(String(data));
+      if (m === null) {
+        ws.close(1003, 'unsupported message');
+        return;
+      }
+      for (const t of m.topics) {
+        if (m.type === 'subscribe') topics.add(t);
+        else topics.delete(t);
+      }
     });
     this.unsubscribes.set(ws, unsubscribe);
     ws.on('close', () => {
@@ -60,6 +82,21 @@ export class WsHub {
     });
     ws.on('error', () => ws.terminate());
   }
+}
+
+/** `{ type: 'subscribe' | 'unsubscribe', topics: ['logs'] }`, else null. */
+export function parseClientMessage(text: string): WsClientMessage | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof m !== 'object' || m === null) return null;
+  const { type, topics } = m as { type?: unknown; topics?: unknown };
+  if (type !== 'subscribe' && type !== 'unsubscribe') return null;
+  if (!Array.isArray(topics) || topics.length > CLIENT_TOPICS.length || !topics.every((t) => (CLIENT_TOPICS as readonly unknown[]).includes(t))) return null;
+  return { type, topics: topics as WsClientMessage['topics'] };
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, code: string, message: string): void {

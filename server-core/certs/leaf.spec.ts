@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import { connect, createServer } from 'node:tls';
 import type { LocalCa } from './ca.js';
 import { ensureLocalCa, openLocalCa } from './ca.js';
-import { countLeaves, leafFileBase, saveLeaf } from './leaf-files.js';
 import type { IssuedLeaf } from './leaf.js';
 import { MAX_LEAF_VALIDITY_DAYS, issueLeaf, signLeaf } from './leaf.js';
 import { parseCertName } from './names.js';
@@ -172,22 +171,5 @@ describe('the name constraints hold in verifiers, not only in our checks', () =>
     const open = await openLocalCa(join(root, 'open-ca'), { nameConstraints: false });
     const openLeaf = await issueLeaf(open, { names: ['example.com'] });
     assert.deepEqual(await handshake(open, openLeaf, 'example.com'), { authorized: true });
-  });
-});
-
-describe('leaf files', () => {
-  it('writes cert + chain and a 0600 key, named mkcert style, and counts them', async () => {
-    const certsDir = join(root, 'files');
-    assert.equal(await countLeaves(certsDir), 0);
-    const leaf = await issueLeaf(ca, { names: ['*.app.localhost', 'app.localhost'] });
-    const { certPath, keyPath } = await saveLeaf(certsDir, leaf);
-    assert.equal(certPath, join(certsDir, 'leaves', '_wildcard.app.localhost+1.crt.pem'));
-    assert.equal(await readFile(keyPath, 'utf8'), leaf.keyPem);
-    assert.equal(await readFile(certPath, 'utf8'), leaf.certPem + ca.certPem);
-    if (process.platform !== 'win32') assert.equal((await stat(keyPath)).mode & 0o777, 0o600);
-    await saveLeaf(certsDir, await issueLeaf(ca, { names: ['::1'] }));
-    await saveLeaf(certsDir, await issueLeaf(ca, { names: ['app.localhost', '*.app.localhost'] }));
-    assert.equal(await countLeaves(certsDir), 3);
-    assert.equal(leafFileBase(['::1']), '__1');
   });
 });

@@ -121,6 +121,34 @@ describe('cert service child (dist/server-core/certs/main.js)', () => {
     assert.equal(said.includes(keyPem.split('\n')[1]!.slice(0, 40)), false);
   });
 
+  it('issues auto leaves on config, publishes certs-updated, and answers requests', async () => {
+    const dataDir = join(root, 'data-auto');
+    const child = start();
+    child.send(initMessage(dataDir));
+    readyDetail(await child.next('ready'));
+    const config = configSchema.parse({ schemaVersion: 1, sites: [{ id: 'w', names: ['w.localhost'], tls: { certificate: 'auto' } }] });
+    child.send({ type: 'config', configVersion: 2, config, runtime: runtimeFor(dataDir) });
+    const published = await child.next('publish');
+    assert.deepEqual(published, { type: 'publish', topic: 'certs-updated', data: { changed: ['auto-w'], reason: 'auto' } });
+    child.send({ type: 'request', id: 7, method: 'list', params: {} });
+    const response = (await child.next('response')) as Extract<ChildToSupervisor, { type: 'response' }>;
+    assert.equal(response.id, 7);
+    const result = response.result as { ok: boolean; value: { certificates: { id: string; usedBy: string[] }[] } };
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.value.certificates.map((c) => [c.id, c.usedBy]), [['auto-w', ['w']]]);
+    child.send({ type: 'request', id: 8, method: 'issue', params: { names: ['not valid'] } });
+    await withTimeout(
+      (async () => {
+        while (!child.messages.some((m) => m.type === 'response' && m.id === 8)) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      'the issue answer',
+    );
+    const refused = child.messages.find((m) => m.type === 'response' && m.id === 8) as Extract<ChildToSupervisor, { type: 'response' }>;
+    assert.deepEqual((refused.result as { ok: boolean; error: { code: string; path: string } }).error.code, 'BERTH_ERR_CERT_NAME');
+    child.send({ type: 'shutdown' });
+    assert.equal(await withTimeout(child.exited, 'exit after shutdown'), 0);
+  });
+
   it('loads the same CA on the next start', async () => {
     const dataDir = join(root, 'data-1');
     const child = start();

@@ -1,26 +1,32 @@
 // Entry of the cert service child. The supervisor forks it and drives it over the parent channel:
-//   init     → create or load the local CA under <dataDir>/certs, then `ready` with its public facts
-//   config   → `config-applied` (certificates in the config arrive with the certificates issue)
+//   init     → create or load the local CA under <dataDir>/certs, issue the sites' `auto` leaves,
+//              start the renewal timer, then `ready` with the CA's public facts
+//   config   → re-issue / remove `auto` leaves to match, then `config-applied`
+//   request  → list / issue / import / export / delete certificates, CA info, trust (rpc.ts)
 //   shutdown → exit 0; supervisor gone → exit
+// After any change it publishes `certs-updated` (the stack forwards it to the proxy workers).
 // Key material never leaves this process through a message or a log line.
+import type { BerthConfig } from '../config/schema.js';
+import type { CaSummary, CertsUpdated } from '../contract/certs.js';
+import type { ChildToSupervisor, SupervisorToChild } from '../contract/ipc.js';
 import { errorMessage, isBerthError } from '../errors.js';
 import { dataPaths } from '../paths.js';
-import type { ChildToSupervisor, SupervisorToChild } from '../contract/ipc.js';
+import { answerRequest } from '../supervisor/child-rpc.js';
 import type { ParentChannel } from '../supervisor/parent-channel.js';
 import { openParentChannel } from '../supervisor/parent-channel.js';
-import type { CaInfo } from './ca.js';
-import { ensureLocalCa } from './ca.js';
-import { countLeaves } from './leaf-files.js';
+import { CertService } from './cert-service.js';
+import { certRpcHandlers } from './rpc.js';
 
 /** The `detail` of this child's `ready` message (shown in the status API). */
 export interface CertsReadyDetail {
-  ca: CaInfo;
-  /** Leaf certificates on disk. */
+  ca: CaSummary;
+  /** Certificates in the index. */
   leaves: number;
 }
 
 const channel: ParentChannel = openParentChannel();
-let started = false;
+let service: CertService | null = null;
+let ready: Promise<void> | null = null;
 
 function send(message: ChildToSupervisor): void {
   channel.send(message);
@@ -36,12 +42,16 @@ function exitAfterFlush(code: number): void {
   setTimeout(() => process.exit(code), 1000).unref();
 }
 
-async function start(dataDir: string): Promise<void> {
-  const certsDir = dataPaths(dataDir).certsDir;
+async function start(dataDir: string, config: BerthConfig): Promise<void> {
+  const s = new CertService({
+    certsDir: dataPaths(dataDir).certsDir,
+    onUpdated: (update: CertsUpdated) => send({ type: 'publish', topic: 'certs-updated', data: update }),
+    log: (level, message) => send({ type: 'log', level, message }),
+  });
   try {
-    const ca = await ensureLocalCa(certsDir);
-    const leaves = await countLeaves(certsDir);
-    const detail: CertsReadyDetail = { ca, leaves };
+    const ca = await s.start(config);
+    service = s;
+    const detail: CertsReadyDetail = { ca, leaves: (await s.store.list()).length };
     send({ type: 'ready', detail: { ...detail } });
   } catch (e) {
     // errorMessage() carries no key bytes: the CA code never puts them into errors.
@@ -53,17 +63,35 @@ async function start(dataDir: string): Promise<void> {
   }
 }
 
+async function applyConfig(configVersion: number, config: BerthConfig): Promise<void> {
+  await ready;
+  if (service) await service.applyConfig(config);
+  send({ type: 'config-applied', configVersion });
+}
+
 channel.onMessage((message: SupervisorToChild) => {
   switch (message.type) {
     case 'init':
-      if (started) return;
-      started = true;
-      void start(message.runtime.dataDir);
+      if (ready) return;
+      ready = start(message.runtime.dataDir, message.config);
       return;
     case 'config':
-      send({ type: 'config-applied', configVersion: message.configVersion });
+      void applyConfig(message.configVersion, message.config);
+      return;
+    case 'request':
+      void (async () => {
+        await ready;
+        if (!service) {
+          send({ type: 'response', id: message.id, error: { code: 'BERTH_ERR_CHILD_UNAVAILABLE', message: 'the cert service could not load the local CA' } });
+          return;
+        }
+        await answerRequest(channel, message, certRpcHandlers(service));
+      })();
+      return;
+    case 'notify':
       return;
     case 'shutdown':
+      service?.stop();
       process.exit(0);
   }
 });

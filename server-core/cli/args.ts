@@ -34,3 +34,10 @@ export function portOption(name: string, value: string | undefined): number | un
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new UsageError(`--${name} must be a port number from 0 to 65535, not '${value}'`);
   return Number(value);
 }
+
+/** A whole number from `min` to `max` (e.g. --proxy-workers). */
+export function countOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${value}'`);
+  return Number(value);
+}

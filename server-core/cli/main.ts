@@ -2,16 +2,21 @@
 import { isBerthError } from '../errors.js';
 import { BERTH_VERSION } from '../version.js';
 import { UsageError } from './args.js';
-import { serveCommand } from './serve.js';
-import { statusCommand } from './status.js';
-import { SERVE_USAGE, STATUS_USAGE, USAGE } from './usage.js';
+import { CERT_USAGE, EXPORT_USAGE, IMPORT_USAGE, SERVE_USAGE, STATUS_USAGE, USAGE } from './usage.js';
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  status: statusCommand,
+type Command = (args: string[]) => Promise<number>;
+
+// Each command module is loaded only when it runs: `serve` pulls in the whole stack, `cert` the
+// X.509 library; `berth --help` or `berth status` should not pay for them at startup.
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  cert: async () => (await import('./cert.js')).certCommand,
+  import: async () => (await import('./import.js')).importCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };
 
-const commandHelp: Record<string, string> = { serve: SERVE_USAGE, status: STATUS_USAGE };
+const commandHelp: Record<string, string> = { serve: SERVE_USAGE, status: STATUS_USAGE, cert: CERT_USAGE, import: IMPORT_USAGE, export: EXPORT_USAGE };
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -30,8 +35,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(topic === undefined ? USAGE : (commandHelp[topic] as string));
       return 0;
     }
-    const command = commands[first];
-    if (!command) throw new UsageError(first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`);
+    const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
+    if (!load) throw new UsageError(first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`);
+    const command = await load();
     return await command(rest);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,20 +1,24 @@
 // `berth serve`: the whole core, headless, until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import type { BerthConfig } from '../config/schema.js';
+import { siteListens, type SitePorts } from '../config/site-listens.js';
 import { defaultDataDir } from '../paths.js';
 import { startStack } from '../stack.js';
 import { NodeChildLauncher } from '../supervisor/child-launcher.js';
-import { parseStrict, portOption } from './args.js';
+import { countOption, parseStrict, portOption } from './args.js';
+import { MAX_PROXY_WORKERS } from '../supervisor/proxy-workers.js';
 import { openInBrowser } from './open-url.js';
 import { SERVE_USAGE } from './usage.js';
 
-/** One line per site with a name a browser can open (not a wildcard or regex). */
-function siteLines(config: BerthConfig, httpPort: number): string[] {
+/** One line per site with a name a browser can open (not a wildcard or regex): its first plain and first TLS URL. */
+function siteLines(config: BerthConfig, ports: SitePorts): string[] {
   return config.sites.map((site, i) => {
     const name = site.names.find((n) => !n.startsWith('~') && !n.includes('*')) ?? site.names[0];
-    const plain = site.listen.find((l) => !l.tls);
-    const url = plain || site.listen.length === 0 ? `http://${name}:${plain?.port ?? httpPort}/` : `https://${name}:${site.listen[0]?.port}/`;
-    return `  ${i === 0 ? 'sites' : '     '}      ${url}`;
+    const listens = siteListens(site, ports);
+    const plain = listens.find((l) => !l.tls);
+    const tls = listens.find((l) => l.tls);
+    const urls = [plain ? `http://${name}:${plain.port}/` : null, tls ? `https://${name}:${tls.port}/` : null].filter((u) => u !== null);
+    return `  ${i === 0 ? 'sites' : '     '}      ${urls.join('  ')}`;
   });
 }
 
@@ -23,6 +27,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     'admin-port': { type: 'string' },
     'http-port': { type: 'string' },
     'https-port': { type: 'string' },
+    'proxy-workers': { type: 'string' },
     'no-open': { type: 'boolean' },
     'data-dir': { type: 'string' },
   });
@@ -39,6 +44,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     adminPort: portOption('admin-port', opts.string('admin-port')),
     httpPort: portOption('http-port', opts.string('http-port')),
     httpsPort: portOption('https-port', opts.string('https-port')),
+    proxyWorkers: countOption('proxy-workers', opts.string('proxy-workers'), 1, MAX_PROXY_WORKERS),
     log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
   });
 
@@ -49,7 +55,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     '',
     `Berth ${status.berth.version} is running.`,
     `  dashboard  ${stack.dashboardUrl}`,
-    ...siteLines(stack.currentConfig(), status.proxy.httpPort),
+    ...siteLines(stack.currentConfig(), status.proxy),
     `  proxy      ${listening.map((l) => `${l.protocol}://${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ') || 'not listening'}`,
     `  data dir   ${stack.dataDir}`,
     'Press Ctrl+C to stop.',

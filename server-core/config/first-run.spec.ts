@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { assetsDir } from '../paths.js';
 import { openStore } from '../store/database.js';
 import { DEMO_SITE_NAME, demoConfig, installDemoSite, seedFirstRun } from './first-run.js';
+import { siteListens } from './site-listens.js';
 import { formatIssues, validateConfig } from './validate.js';
 
 const dirs: string[] = [];
@@ -19,10 +20,11 @@ after(() => {
 });
 
 describe('demoConfig', () => {
-  it('is one site, welcome.localhost, on the stack HTTP port, rooted in <sitesDir>/welcome', () => {
+  it('is one site, welcome.localhost, with an auto certificate and no listen, rooted in <sitesDir>/welcome', () => {
     const sitesDir = join(tempDir(), 'sites');
     const config = demoConfig(sitesDir);
     assert.equal(config.settings.httpPort, 8080);
+    assert.equal(config.settings.httpsPort, 8443);
     assert.deepEqual(config.sites, [
       {
         id: 'welcome',
@@ -32,10 +34,24 @@ describe('demoConfig', () => {
         index: ['index.html'],
         accessLog: true,
         locations: [],
+        tls: { certificate: 'auto', redirectHttp: false, hstsMaxAgeS: 0 },
         access: { rules: [] },
         limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
       },
     ]);
+  });
+
+  it('listens on the stack HTTP port and, with TLS and h2, on its HTTPS port; the flags move both', () => {
+    const site = demoConfig(join(tempDir(), 'sites')).sites[0];
+    assert.ok(site);
+    assert.deepEqual(siteListens(site, { httpPort: 8080, httpsPort: 8443 }), [
+      { port: 8080, tls: false, http2: false, defaultServer: false, implicit: true },
+      { port: 8443, tls: true, http2: true, defaultServer: false, implicit: true },
+    ]);
+    assert.deepEqual(
+      siteListens(site, { httpPort: 18080, httpsPort: 18443 }).map((l) => l.port),
+      [18080, 18443],
+    );
   });
 
   it('passes validation', () => {
@@ -78,6 +94,7 @@ describe('installDemoSite', () => {
     assert.doesNotMatch(html, /\son[a-z]+=/i);
     assert.match(html, /<link rel="stylesheet" href="welcome\.css">/);
     assert.match(html, /Berth is serving <code>welcome\.localhost<\/code>/);
+    assert.match(html, /https:\/\/welcome\.localhost:8443\//);
     assert.match(html, /lang="zh-CN"/);
   });
 });

@@ -1,6 +1,7 @@
-// First run: an empty data dir gets a working demo, `welcome.localhost` serving a static page.
-// Browsers resolve every `*.localhost` name to loopback (RFC 6761 §6.3; Chrome, Firefox and Edge
-// do it without the hosts file), so the demo works with no setup.
+// First run: an empty data dir gets a working demo, `welcome.localhost` serving a static page over
+// HTTP and over HTTPS with a leaf from Berth's local CA. Browsers resolve every `*.localhost` name to
+// loopback (RFC 6761 §6.3; Chrome, Firefox and Edge do it without the hosts file), so the demo works
+// with no setup (HTTPS without a warning once the CA is trusted: `berth cert trust`).
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigVersionSummary } from '../contract/api.js';
@@ -10,10 +11,13 @@ export const DEMO_SITE_ID = 'welcome';
 export const DEMO_SITE_NAME = 'welcome.localhost';
 
 /**
- * The first-run config. The site has no explicit `listen`, so it serves on the stack's HTTP port
- * (8080 unless overridden). Being the first (and only) site on that port it is the port's default
- * server by nginx's rule, so `http://127.0.0.1:8080/` shows it too; a `defaultServer` flag would
- * need an explicit port, which would stop `--http-port` from moving it.
+ * The first-run config. The site has no explicit `listen` and a `tls` block, so it serves on the
+ * stack's HTTP port (8080) and HTTPS port (8443, TLS + h2) unless overridden (site-listens.ts).
+ * Being the first (and only) site on those ports it is their default server by nginx's rule, so
+ * `http://127.0.0.1:8080/` shows it too; a `defaultServer` flag would need explicit ports, which
+ * would stop `--http-port` / `--https-port` from moving them. `certificate: 'auto'` has the cert
+ * service issue (and renew) its leaf; HTTP is not redirected, so the page works before the CA is
+ * trusted.
  */
 export function demoConfig(sitesDir: string): BerthConfig {
   return configSchema.parse({
@@ -24,6 +28,7 @@ export function demoConfig(sitesDir: string): BerthConfig {
         names: [DEMO_SITE_NAME],
         root: join(sitesDir, DEMO_SITE_ID),
         index: ['index.html'],
+        tls: { certificate: 'auto', redirectHttp: false },
       },
     ],
   });

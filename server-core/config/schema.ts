@@ -68,23 +68,28 @@ export const returnHandlerSchema = z.strictObject({
 const seconds = (max: number) => z.number().positive('a duration is a positive number of seconds').max(max);
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is a token (RFC 9110 §5.1): letters, digits and !#$%&\'*+.^_`|~-');
 
+/** nginx `proxy_/uwsgi_/fastcgi_connect_timeout`, `…_read_timeout` (between two reads), `…_send_timeout` (between two writes). Defaults 60 s. */
+const upstreamTimeouts = {
+  connectTimeoutS: seconds(3600).default(60),
+  readTimeoutS: seconds(86_400).default(60),
+  sendTimeoutS: seconds(86_400).default(60),
+};
+
 /** nginx `proxy_pass`: to an upstream group (by id) or one URL. */
 export const proxyHandlerSchema = z.strictObject({
   type: z.literal('proxy'),
   /** An upstream id (nginx `proxy_pass http://NAME`). Exclusive with `url`. */
   upstream: z.string().min(1).optional(),
-  /** A single origin, `http://host:port[/path]` (nginx `proxy_pass URL`; a path replaces the location prefix). */
+  /**
+   * A single origin, `http://host:port[/path]` (nginx `proxy_pass URL`; a path replaces the location prefix).
+   * As in nginx, `http://UPSTREAM_ID[/path]` (no port) goes to that upstream group, with the path replacement.
+   */
   url: z.string().url('a proxy URL looks like http://127.0.0.1:3000').optional(),
   /** nginx `proxy_set_header`; values may use $variables. An empty value removes the header. */
   setHeaders: z.record(headerName, z.string()).default({}),
   /** nginx `proxy_hide_header`: response headers not passed to the client. */
   hideHeaders: z.array(headerName).default([]),
-  /** nginx `proxy_connect_timeout`. Default 60 s. */
-  connectTimeoutS: seconds(3600).default(60),
-  /** nginx `proxy_read_timeout`: between two reads of the response. Default 60 s. */
-  readTimeoutS: seconds(86_400).default(60),
-  /** nginx `proxy_send_timeout`: between two writes of the request. Default 60 s. */
-  sendTimeoutS: seconds(86_400).default(60),
+  ...upstreamTimeouts,
   /** Tunnel WebSocket upgrades (nginx needs `proxy_set_header Upgrade/Connection` for this). Default true. */
   websocket: z.boolean().default(true),
 });
@@ -96,9 +101,7 @@ export const uwsgiHandlerSchema = z.strictObject({
   upstream: z.string().min(1),
   /** nginx `uwsgi_param`: extra or overriding variables; values may use $variables. */
   params: z.record(z.string().min(1), z.string()).default({}),
-  connectTimeoutS: seconds(3600).default(60),
-  readTimeoutS: seconds(86_400).default(60),
-  sendTimeoutS: seconds(86_400).default(60),
+  ...upstreamTimeouts,
 });
 
 /** nginx `fastcgi_pass`: FastCGI to PHP-FPM and friends. */
@@ -114,9 +117,7 @@ export const fastcgiHandlerSchema = z.strictObject({
   index: z.string().min(1).default('index.php'),
   /** Document root for SCRIPT_FILENAME; defaults to the site's root. */
   root: z.string().min(1).optional(),
-  connectTimeoutS: seconds(3600).default(60),
-  readTimeoutS: seconds(86_400).default(60),
-  sendTimeoutS: seconds(86_400).default(60),
+  ...upstreamTimeouts,
 });
 
 /** Shorthand for "the upstream of app X", with the app's protocol. */
@@ -168,6 +169,8 @@ export const limitsSchema = z.strictObject({
   bodyTimeoutS: seconds(3600).default(60),
   /** nginx `keepalive_timeout`. Default 75 s. */
   keepaliveTimeoutS: z.number().min(0).max(3600).default(75),
+  /** nginx `send_timeout`: a client that takes none of the response for this long is disconnected. Absent = 60 s (nginx's default). */
+  sendTimeoutS: seconds(3600).optional(),
   /** nginx `limit_req`: per client IP, leaky bucket; excess beyond `burst` gets 503 (nginx's default status). */
   rateLimit: z.strictObject({ perSecond: z.number().positive().max(1_000_000), burst: z.number().int().min(0).default(0), nodelay: z.boolean().default(true) }).optional(),
 });
@@ -263,11 +266,23 @@ export const appSchema = z.strictObject({
   reloadOnChange: z.boolean().default(false),
 });
 
+/** The proxy's log files (nginx `error_log` level; rotation nginx leaves to logrotate). */
+export const logsSchema = z.strictObject({
+  /** Lowest level written to error.log (nginx `error_log FILE error`). Default error. */
+  errorLevel: z.enum(['error', 'warn', 'notice', 'info']).default('error'),
+  /** Rotate a log file before it passes this many bytes; 0 = never. Default 10 MiB. */
+  rotateBytes: z.number().int().min(0).max(1_073_741_824).default(10_485_760),
+  /** Rotated files kept per log (`x.log.1` newest … `x.log.N`). Default 5. */
+  keep: z.number().int().min(1).max(100).default(5),
+});
+
 export const settingsSchema = z.strictObject({
   /** Port for sites with no explicit `listen`. Default 8080 (binding 80 is opt-in). */
   httpPort: port.default(8080),
   /** Port for TLS sites with no explicit `listen`. Default 8443. */
   httpsPort: port.default(8443),
+  /** Log level and rotation; absent = the defaults of `logsSchema` (error, 10 MiB, keep 5). */
+  logs: logsSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -301,5 +316,6 @@ export type SiteTls = z.infer<typeof tlsSchema>;
 export type SiteAccess = z.infer<typeof accessSchema>;
 export type SiteLimits = z.infer<typeof limitsSchema>;
 export type Upstream = z.infer<typeof upstreamSchema>;
+export type LogSettings = z.infer<typeof logsSchema>;
 export type UpstreamServer = z.infer<typeof upstreamServerSchema>;
 export type App = z.infer<typeof appSchema>;

@@ -3,12 +3,17 @@
 // reference: where nginx refuses or warns, Berth refuses, and the message says what to change.
 import { isAbsolute } from 'node:path';
 import type { ValidationIssue } from '../contract/api.js';
+import { checkAccessRules, checkHtpasswdFiles } from './access-checks.js';
+import { checkAppLocations, checkApps } from './app-checks.js';
 import { checkCapabilities } from './capabilities.js';
+import { checkAddHeaders } from './static-checks.js';
+import { checkProxyTargets, checkUpstreamGroups } from './upstream-checks.js';
+import { siteListens } from './site-listens.js';
 import type { BerthConfig, Location, Site } from './schema.js';
 
 export type SemanticCheck = (config: BerthConfig) => ValidationIssue[];
 
-/** A port a site listens on, after applying "no listen = the stack's HTTP port". */
+/** A port a site listens on, after the default rule of site-listens.ts (no listen = the stack's ports). */
 interface EffectiveListen {
   port: number;
   tls: boolean;
@@ -18,10 +23,7 @@ interface EffectiveListen {
 }
 
 export function effectiveListens(site: Site, siteIndex: number, config: BerthConfig): EffectiveListen[] {
-  if (site.listen.length === 0) {
-    return [{ port: config.settings.httpPort, tls: false, defaultServer: false, path: `sites.${siteIndex}.listen` }];
-  }
-  return site.listen.map((l, k) => ({ ...l, path: `sites.${siteIndex}.listen.${k}` }));
+  return siteListens(site, config.settings).map((l, k) => ({ ...l, path: l.implicit ? `sites.${siteIndex}.listen` : `sites.${siteIndex}.listen.${k}` }));
 }
 
 function siteLabel(config: BerthConfig, index: number): string {
@@ -128,6 +130,26 @@ export const checkListenProtocols: SemanticCheck = (config) => {
           message: `port ${l.port} is ${seen.tls ? 'TLS' : 'plain HTTP'} for ${siteLabel(config, seen.site)} but ${l.tls ? 'TLS' : 'plain HTTP'} here; one port speaks one protocol`,
         });
       }
+    }
+  });
+  return issues;
+};
+
+/**
+ * A TLS listen entry needs the site's `tls` block (which certificate), as nginx needs
+ * `ssl_certificate` for `listen … ssl`; no silent default, so the choice is visible in the config.
+ * `redirectHttp` needs a TLS port to redirect to.
+ */
+export const checkTlsBlocks: SemanticCheck = (config) => {
+  const issues: ValidationIssue[] = [];
+  config.sites.forEach((site, i) => {
+    const tlsIndex = site.listen.findIndex((l) => l.tls);
+    if (tlsIndex !== -1 && !site.tls) {
+      issues.push({ path: `sites.${i}.tls`, message: `site "${site.id}" listens with TLS on port ${site.listen[tlsIndex]?.port ?? ''} but has no tls block; add tls: { certificate: 'auto' } for a certificate from Berth's local CA, or name an imported certificate` });
+    }
+    // With no `listen`, a site with TLS gets the stack's HTTPS port (site-listens.ts): something to redirect to.
+    if (tlsIndex === -1 && site.listen.length > 0 && site.tls?.redirectHttp) {
+      issues.push({ path: `sites.${i}.tls.redirectHttp`, message: `site "${site.id}" redirects HTTP to HTTPS but has no TLS listen port; add a listen entry with tls: true, or remove the listen entries to use the stack's HTTP and HTTPS ports` });
     }
   });
   return issues;
@@ -281,6 +303,7 @@ export const semanticChecks: readonly SemanticCheck[] = [
   checkConflictingServerNames,
   checkDuplicateDefaultServers,
   checkListenProtocols,
+  checkTlsBlocks,
   checkAbsoluteDirs,
   checkStaticHasRoot,
   checkLocationPaths,
@@ -289,6 +312,13 @@ export const semanticChecks: readonly SemanticCheck[] = [
   checkRootAndAlias,
   checkAliasTraversal,
   checkRedirectTargets,
+  checkAccessRules,
+  checkHtpasswdFiles,
+  checkAddHeaders,
+  checkUpstreamGroups,
+  checkProxyTargets,
+  checkApps,
+  checkAppLocations,
   checkCapabilities,
 ];
 

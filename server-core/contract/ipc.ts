@@ -20,8 +20,15 @@ export type SupervisorToChild =
   | { type: 'shutdown' }
   /** A call the child answers with a `response` of the same id (see supervisor/child-rpc.ts). */
   | { type: 'request'; id: number; method: string; params: unknown }
+  /** The answer to a child's `request` (ChildToSupervisor) of the same id; see supervisor/parent-rpc.ts. */
+  | { type: 'response'; id: number; result?: unknown; error?: { code: string; message: string } }
   /** One-way news for the child, e.g. `certs-updated` for the proxy. */
-  | { type: 'notify'; topic: string; data: unknown };
+  | { type: 'notify'; topic: string; data: unknown }
+  /**
+   * Headless only: a listening socket the supervisor bound, attached to the message (child_process
+   * handle passing). A proxy worker accepts on it instead of binding `address`:`configPort` itself.
+   */
+  | { type: 'listen-handle'; address: string; configPort: number; port: number };
 
 export type ChildToSupervisor =
   /** Sent once the child serves (the proxy: all listeners bound). `detail` shows in the status API. */
@@ -35,5 +42,24 @@ export type ChildToSupervisor =
   | { type: 'fatal'; code: string; message: string }
   /** The answer to a `request`: `result` on success, `error` (stable code + message) otherwise. */
   | { type: 'response'; id: number; result?: unknown; error?: { code: string; message: string } }
+  /**
+   * A call the supervisor answers with a `response` of the same id (SupervisorToChild), e.g.
+   * `rate-limit.take` (RateLimitTakeParams → RateLimitTakeResult): the shared limit_req zone.
+   */
+  | { type: 'request'; id: number; method: string; params: unknown }
   /** One-way data for the stack, routed by topic (per-second metrics, log lines, app events…). */
   | { type: 'publish'; topic: string; data: unknown };
+
+/**
+ * `rate-limit.take`: a proxy worker's batch of limit_req lookups, answered in order by the
+ * supervisor's zone (proxy/access/rate-limit-zone.ts). One take = [siteId, perSecond, burst,
+ * nodelay, client address].
+ */
+export interface RateLimitTakeParams {
+  takes: Array<[siteId: string, perSecond: number, burst: number, nodelay: boolean, client: string]>;
+}
+
+/** One number per take, same order: -1 = rejected (503), otherwise the delay in ms (0 = at once). */
+export interface RateLimitTakeResult {
+  decisions: number[];
+}

@@ -5,12 +5,17 @@ import type { LogFiles } from './log-files.js';
 
 export type ErrorLevel = 'error' | 'warn' | 'notice' | 'info';
 
+/** nginx's order: a configured level writes itself and everything more severe. */
+const SEVERITY: Readonly<Record<ErrorLevel, number>> = { error: 3, warn: 2, notice: 1, info: 0 };
+
 /** Request facts nginx appends to a message logged while serving a request. */
 export interface ErrorLogRequest {
   connection: number;
   client: string;
   server: string;
   request: string;
+  /** nginx adds `upstream: "http://…"` for errors talking to an upstream. */
+  upstream?: string | undefined;
   host: string | undefined;
 }
 
@@ -29,6 +34,7 @@ export function formatErrorLine(e: ErrorLogEntry): string {
   const r = e.request;
   if (!r) return line + oneLine(e.message);
   line += `*${r.connection} ${oneLine(e.message)}, client: ${r.client}, server: ${r.server}, request: "${quoted(r.request)}"`;
+  if (r.upstream !== undefined) line += `, upstream: "${quoted(r.upstream)}"`;
   if (r.host !== undefined) line += `, host: "${quoted(r.host)}"`;
   return line;
 }
@@ -55,6 +61,8 @@ function pad(n: number): string {
 
 export class ErrorLog {
   private logDir: string;
+  /** nginx's default `error_log … error`. */
+  private minSeverity = SEVERITY.error;
 
   constructor(
     private readonly files: LogFiles,
@@ -69,7 +77,17 @@ export class ErrorLog {
     this.logDir = logDir;
   }
 
+  setLevel(level: ErrorLevel): void {
+    this.minSeverity = SEVERITY[level];
+  }
+
+  /** Whether a `level` line would be written (skip building costly messages otherwise). */
+  enabled(level: ErrorLevel): boolean {
+    return SEVERITY[level] >= this.minSeverity;
+  }
+
   write(level: ErrorLevel, message: string, request?: ErrorLogRequest): void {
+    if (SEVERITY[level] < this.minSeverity) return;
     this.files.file(join(this.logDir, 'error.log')).append(formatErrorLine({ time: this.clock(), level, pid: this.pid, message, request }));
   }
 }

@@ -38,3 +38,13 @@ export function errorPageHtml(status: number): string {
 export function isBodyless(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
+
+/**
+ * Codes ≥ 300 nginx has a built-in page for (ngx_http_error_pages in ngx_http_special_response.c);
+ * for the others (418, 422, 506…) it sends an empty body.
+ */
+const BUILT_IN_PAGES = new Set([301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 421, 429, 494, 495, 496, 497, 498, 500, 501, 502, 503, 504, 505, 507]);
+
+export function hasBuiltInPage(status: number): boolean {
+  return BUILT_IN_PAGES.has(status);
+}

@@ -1,19 +1,24 @@
 // One request, in nginx's fixed phase order:
 //   parse target + Host → find site (server-names) → find location (locations)
-//   → access (no checks yet: allow/deny and basic auth attach here) → content (content-handlers)
+//   → rewrite (a `return` location answers here, as nginx's rewrite module does)
+//   → preaccess + access (access/access-phase: limit_req, allow/deny, basic auth) → content (content-handlers)
 //   → log (access-log, when the response closes).
 // Internal redirects (index, try_files fallback) go back to "find location", at most 10 times
 // like nginx (NGX_HTTP_MAX_URI_CHANGES).
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLog } from './access-log.js';
+import { AccessPhase } from './access/access-phase.js';
 import { runContentHandler } from './content-handlers.js';
 import { SERVER_HEADER } from './error-pages.js';
 import type { ErrorLog } from './error-log.js';
+import type { ProxyRequest, ProxyResponse } from './http-types.js';
+import { recordRequest } from './metrics.js';
 import { NO_CAPTURES, selectLocation } from './locations.js';
+import { rawHeader, rawHeaderCount } from './raw-headers.js';
 import type { ListenerInfo, RequestContext } from './request-context.js';
 import { normalizePath, parseRequestTarget } from './request-target.js';
 import { logRequestError, sendErrorPage } from './respond.js';
 import type { RoutingTable } from './routing-table.js';
+import { applyHttpsPolicy, type TlsPortOf } from './tls/https-policy.js';
 import { normalizeHost, selectByHost } from './server-names.js';
 
 const MAX_INTERNAL_REDIRECTS = 10;
@@ -22,11 +27,17 @@ export interface PipelineDeps {
   accessLog: AccessLog;
   errorLog: ErrorLog;
   clock: () => Date;
+  /** Rate-limit buckets and htpasswd files; one per process when not given. */
+  access?: AccessPhase;
+  /** The bound port of a TLS config port, for HTTP→HTTPS redirects (tls/https-policy.ts). */
+  tlsPortOf?: TlsPortOf;
 }
 
+const processAccessPhase = new AccessPhase();
+
 export function handleRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: ProxyRequest,
+  res: ProxyResponse,
   listener: ListenerInfo,
   table: RoutingTable,
   connection: number,
@@ -40,6 +51,7 @@ export function handleRequest(
     listener,
     connection,
     startedAt: deps.clock(),
+    startedMs: performance.now(),
     requestLine: `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`,
     remoteAddress: req.socket.remoteAddress ?? '-',
     errorLog: deps.errorLog,
@@ -53,20 +65,21 @@ export function handleRequest(
     bodyBytes: 0,
   };
   res.once('close', () => logPhase(ctx, deps));
-  runPhases(ctx).catch((e: unknown) => {
+  runPhases(ctx, deps.access ?? processAccessPhase, deps.tlsPortOf).catch((e: unknown) => {
     logRequestError(ctx, 'error', `internal error: ${(e as Error).stack ?? String(e)}`);
     sendErrorPage(ctx, 500);
   });
 }
 
-async function runPhases(ctx: RequestContext): Promise<void> {
+async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: TlsPortOf): Promise<void> {
   const { req, table, listener } = ctx;
   const route = table.ports.get(listener.configPort);
 
   // Parse: bad requests are still logged under the port's default site, as nginx does.
   const target = parseRequestTarget(req.url ?? '');
-  const hostHeaders = countHeader(req.rawHeaders, 'host');
-  const rawHost = target.ok && target.host !== null ? target.host : req.headers.host;
+  const hostHeaders = rawHeaderCount(req.rawHeaders, 'host');
+  // HTTP/2 carries the host in `:authority` (RFC 9113 §8.3.1). Raw lookups: `req.headers` is built on first use.
+  const rawHost = target.ok && target.host !== null ? target.host : (rawHeader(req.rawHeaders, 'host') ?? authority(req.headers[':authority']));
   const host = rawHost === undefined ? null : normalizeHost(rawHost);
   ctx.site = route ? selectByHost(route.names, host) : null;
   if (!target.ok) return sendErrorPage(ctx, 400);
@@ -80,11 +93,24 @@ async function runPhases(ctx: RequestContext): Promise<void> {
 
   const site = ctx.site;
   if (!site) return sendErrorPage(ctx, 404);
+  if (applyHttpsPolicy(ctx, tlsPortOf)) return;
+  // nginx checks client_max_body_size when the location is found, before access checks.
+  const maxBody = site.site.limits.maxBodyBytes;
+  if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
+  req.setBodyLimit?.(maxBody);
 
+  let accessDone = false;
   for (;;) {
     const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
     ctx.location = hit.location;
     ctx.captures = hit.captures;
+    // nginx: find-config → rewrite (`return` answers here) → preaccess (limit_req) → access → content.
+    // Access runs once per request, for the first location that is not a `return` (access-phase.ts).
+    if (!accessDone && hit.location.handler.type !== 'return') {
+      accessDone = true;
+      const allowed = access.run(ctx);
+      if (allowed !== true && !(await allowed)) return;
+    }
     const result = await runContentHandler(ctx, hit.location.handler);
     if (result.kind === 'done') return;
     const next = normalizePath(result.uri);
@@ -101,19 +127,18 @@ async function runPhases(ctx: RequestContext): Promise<void> {
   }
 }
 
-function countHeader(rawHeaders: readonly string[], name: string): number {
-  let n = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === name) n++;
-  return n;
+function authority(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function logPhase(ctx: RequestContext, deps: PipelineDeps): void {
+  recordRequest(ctx);
   const site = ctx.site;
   if (!site || !site.site.accessLog) return;
   const { req, res } = ctx;
   deps.accessLog.write(ctx.table.runtime.logDir, site.id, {
     remoteAddr: ctx.remoteAddress,
-    remoteUser: null,
+    remoteUser: ctx.remoteUser ?? null,
     // nginx stamps the line when the request ends.
     time: deps.clock(),
     request: ctx.requestLine,

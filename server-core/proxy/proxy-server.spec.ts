@@ -10,6 +10,7 @@ import type { RuntimeSettings } from '../contract/ipc.js';
 import { isBerthError } from '../errors.js';
 import { errorPageHtml } from './error-pages.js';
 import { ProxyServer } from './proxy-server.js';
+import { findFreePort } from '../supervisor/ports.js';
 import { get, rawExchange, testConfig } from './spec-support.js';
 
 describe('proxy server', () => {
@@ -19,6 +20,7 @@ describe('proxy server', () => {
   let port = 0;
   const warnings: string[] = [];
   let blocker: Server | null = null;
+  let tlsPort = 0;
 
   const sites = () => [
     {
@@ -39,11 +41,13 @@ describe('proxy server', () => {
       ],
     },
     { id: 'other', names: ['b.test'], root: join(dir, 'www2'), accessLog: false },
-    { id: 'tls-only', names: ['c.test'], root: join(dir, 'www2'), listen: [{ port: 8443, tls: true }] },
+    // A second listener with TLS on a free port; no certificate is issued in this spec.
+    { id: 'tls-only', names: ['c.test'], root: join(dir, 'www2'), listen: [{ port: tlsPort, tls: true }], tls: { certificate: 'auto' as const } },
   ];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-proxy-'));
+    tlsPort = await findFreePort();
     await mkdir(join(dir, 'www', 'sub'), { recursive: true });
     await mkdir(join(dir, 'www', 'files', 'nested'), { recursive: true });
     await mkdir(join(dir, 'www', 'app', 'dir'), { recursive: true });
@@ -68,8 +72,8 @@ describe('proxy server', () => {
     runtime = { dataDir: dir, logDir: join(dir, 'logs'), httpPort: 0, httpsPort: 0, bindAddresses: ['127.0.0.1'] };
     proxy = new ProxyServer({ warn: (m) => warnings.push(m) });
     const detail = await proxy.start(runtime, testConfig(sites()), 1);
-    assert.equal(detail.listening.length, 1);
-    port = detail.listening[0]?.port ?? 0;
+    assert.equal(detail.listening.length, 2);
+    port = detail.listening.find((l) => l.protocol === 'http')?.port ?? 0;
     assert.ok(port > 0);
   });
 
@@ -79,9 +83,13 @@ describe('proxy server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reports the listener, the site count and a warning for TLS-only sites', () => {
-    assert.deepEqual(proxy.detail(), { listening: [{ address: '127.0.0.1', port, protocol: 'http' }], sites: 3, configVersion: 1 });
-    assert.equal(warnings.filter((w) => w.includes('"tls-only"') && w.includes('TLS')).length, 1);
+  it('reports the listeners (HTTP and the TLS-only site\'s HTTPS port) and the site count', () => {
+    const detail = proxy.detail();
+    assert.deepEqual(detail.listening.find((l) => l.protocol === 'http'), { address: '127.0.0.1', port, protocol: 'http' });
+    const https = detail.listening.find((l) => l.protocol === 'https');
+    assert.equal(https?.port, tlsPort);
+    assert.equal(detail.sites, 3);
+    assert.equal(detail.configVersion, 1);
   });
 
   it('serves the index with type, validators and Server: berth', async () => {
@@ -245,7 +253,7 @@ describe('proxy server', () => {
     const hello = await get(port, '/hello', { method: 'POST' });
     assert.equal(hello.status, 200);
     assert.equal(hello.body, 'hello a.test');
-    assert.equal(hello.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(hello.headers['content-type'], 'application/octet-stream'); // nginx's default_type (return-handler.ts)
     const secure = await get(port, '/secure?x=%2F', { host: 'A.test:8080' });
     assert.equal(secure.status, 308);
     assert.equal(secure.headers.location, 'https://a.test/secure?x=%2F');

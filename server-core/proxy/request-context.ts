@@ -1,8 +1,8 @@
 // What every phase of a request sees. Created once per request by the pipeline.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Captures, CompiledLocation } from './locations.js';
 import type { CompiledSite, RoutingTable } from './routing-table.js';
 import type { ErrorLog } from './error-log.js';
+import type { ProxyRequest, ProxyResponse } from './http-types.js';
 
 /** The listener a request arrived on. */
 export interface ListenerInfo {
@@ -15,14 +15,16 @@ export interface ListenerInfo {
 }
 
 export interface RequestContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: ProxyRequest;
+  readonly res: ProxyResponse;
   /** The routing table at the time the request arrived (a config swap does not change it). */
   readonly table: RoutingTable;
   readonly listener: ListenerInfo;
   /** nginx connection number (`*N` in the error log). */
   readonly connection: number;
   readonly startedAt: Date;
+  /** performance.now() when the request arrived: the latency metrics measure from here. */
+  readonly startedMs: number;
   /** `METHOD target HTTP/x.y`, as nginx `$request`. */
   readonly requestLine: string;
   readonly remoteAddress: string;
@@ -39,6 +41,8 @@ export interface RequestContext {
   internalRedirects: number;
   /** Response body bytes handed to the socket (nginx `$body_bytes_sent`). */
   bodyBytes: number;
+  /** The user basic auth accepted (nginx `$remote_user`); set by the access phase. */
+  remoteUser?: string;
 }
 
 /** What a content handler did. */

@@ -47,6 +47,8 @@ export function parseRequestTarget(raw: string): TargetResult {
  * Windows), malformed escapes and bytes that are not UTF-8.
  */
 export function decodePath(rawPath: string): { ok: true; path: string } | { ok: false; reason: string } {
+  // Fast path: plain ASCII without escapes or backslashes decodes to itself.
+  if (isPlainAscii(rawPath)) return { ok: true, path: rawPath };
   const bytes: number[] = [];
   for (let i = 0; i < rawPath.length; i++) {
     const code = rawPath.charCodeAt(i);
@@ -71,10 +73,21 @@ export function decodePath(rawPath: string): { ok: true; path: string } | { ok: 
     }
   }
   try {
-    return { ok: true, path: new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes)) };
+    return { ok: true, path: UTF8.decode(Uint8Array.from(bytes)) };
   } catch {
     return { ok: false, reason: 'the decoded path is not valid UTF-8' };
   }
+}
+
+/** Reused: decoding without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function isPlainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0 || c === 0x25 /* % */ || c === 0x5c /* \ */ || c > 0x7f) return false;
+  }
+  return true;
 }
 
 /**
@@ -82,6 +95,8 @@ export function decodePath(rawPath: string): { ok: true; path: string } | { ok: 
  * `/a/..` → `/`, `/a/.` → `/a/`). Returns null when `..` would climb above `/` (nginx: 400).
  */
 export function normalizePath(path: string): string | null {
+  // Fast path: nothing to merge or resolve (no `//`, no segment starting with a dot).
+  if (path.charCodeAt(0) === 0x2f && !path.includes('//') && !path.includes('/.')) return path;
   const segments = path.split('/');
   const out: string[] = [];
   let trailingSlash = false;

@@ -26,7 +26,7 @@ export function sendBody(ctx: RequestContext, status: number, body: string, cont
     res.end();
     return;
   }
-  res.setHeader('Content-Type', contentType);
+  if (contentType !== '') res.setHeader('Content-Type', contentType); // '' = no type (nginx's empty pages)
   res.setHeader('Content-Length', payload.length);
   if (ctx.req.method === 'HEAD') {
     res.end();

@@ -3,8 +3,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { BerthConfig, Site } from '../config/schema.js';
 import type { RuntimeSettings } from '../contract/ipc.js';
+import { siteListens, type SiteListen } from '../config/site-listens.js';
 import { compileLocation, type CompiledLocation } from './locations.js';
-import { buildNameIndex, type NameEntry, type NameIndex } from './server-names.js';
+import { buildNameIndex, selectByHost, type NameEntry, type NameIndex } from './server-names.js';
+import { EMPTY_UPSTREAMS, type UpstreamSet } from './upstream/registry.js';
+import { listenPlan } from './listen-plan.js';
 
 export interface CompiledSite {
   readonly id: string;
@@ -17,11 +20,18 @@ export interface CompiledSite {
   readonly fallback: CompiledLocation;
   /** nginx `$server_name`: the site's first name. */
   readonly serverName: string;
+  /** The site's listens with the default rule applied for this run's ports (config/site-listens.ts). */
+  readonly listens: readonly SiteListen[];
 }
 
 export interface PortRoute {
   readonly port: number;
   readonly names: NameIndex<CompiledSite>;
+  /** The port's default site (nginx `default_server`, else the first): its connection limits apply before a Host is read. */
+  readonly defaultSite: CompiledSite | null;
+  /** TLS on this port, and whether ALPN offers h2 (proxy/listen-plan.ts). */
+  readonly tls: boolean;
+  readonly http2: boolean;
 }
 
 export interface RoutingTable {
@@ -32,10 +42,12 @@ export interface RoutingTable {
   readonly ports: ReadonlyMap<number, PortRoute>;
   /** Things the config asks for that this build cannot serve yet (one message per site). */
   readonly warnings: readonly string[];
+  /** Upstream groups of this config version (proxy locations route through them). */
+  readonly upstreams: UpstreamSet;
 }
 
 /** Throws BerthError `BERTH_ERR_CONFIG_INVALID` for names or regexes that cannot compile. */
-export function buildRoutingTable(config: BerthConfig, runtime: RuntimeSettings, configVersion: number): RoutingTable {
+export function buildRoutingTable(config: BerthConfig, runtime: RuntimeSettings, configVersion: number, upstreams: UpstreamSet = EMPTY_UPSTREAMS): RoutingTable {
   const warnings: string[] = [];
   const sites: CompiledSite[] = [];
   const byPort = new Map<number, NameEntry<CompiledSite>[]>();
@@ -43,13 +55,8 @@ export function buildRoutingTable(config: BerthConfig, runtime: RuntimeSettings,
   for (const site of config.sites) {
     const compiled = compileSite(site, runtime);
     sites.push(compiled);
-    const plain = site.listen.filter((l) => !l.tls);
-    if (plain.length < site.listen.length) {
-      warnings.push(`site "${site.id}": TLS listen entries are not served yet (HTTPS arrives with the certificates issue); serving its plain HTTP ports only`);
-    }
-    const entries = site.listen.length === 0 ? [{ port: runtime.httpPort, defaultServer: false }] : plain;
     const seen = new Set<number>();
-    for (const l of entries) {
+    for (const l of compiled.listens) {
       if (seen.has(l.port)) continue;
       seen.add(l.port);
       const list = byPort.get(l.port) ?? [];
@@ -61,8 +68,12 @@ export function buildRoutingTable(config: BerthConfig, runtime: RuntimeSettings,
   if (byPort.size === 0 && config.sites.length === 0) byPort.set(runtime.httpPort, []);
 
   const ports = new Map<number, PortRoute>();
-  for (const [port, entries] of byPort) ports.set(port, { port, names: buildNameIndex(entries) });
-  return { configVersion, runtime, sites, ports, warnings };
+  const plan = new Map(listenPlan(config, runtime).map((p) => [p.port, p]));
+  for (const [port, entries] of byPort) {
+    const names = buildNameIndex(entries);
+    ports.set(port, { port, names, defaultSite: selectByHost(names, null), tls: plan.get(port)?.tls ?? false, http2: plan.get(port)?.http2 ?? false });
+  }
+  return { configVersion, runtime, sites, ports, warnings, upstreams };
 }
 
 function compileSite(site: Site, runtime: RuntimeSettings): CompiledSite {
@@ -70,5 +81,5 @@ function compileSite(site: Site, runtime: RuntimeSettings): CompiledSite {
   const root = site.root === undefined ? null : isAbsolute(site.root) ? site.root : resolve(runtime.dataDir, site.root);
   const fallback = compileLocation({ kind: 'prefix', path: '/' }, { type: 'static', autoindex: false, tryFiles: [], compress: true, addHeaders: {} }, true);
   const locations = site.locations.length === 0 ? [fallback] : site.locations.map((l) => compileLocation(l.match, l.handler));
-  return { id: site.id, site, root, index: site.index, locations, fallback, serverName: site.names[0] ?? '' };
+  return { id: site.id, site, root, index: site.index, locations, fallback, serverName: site.names[0] ?? '', listens: siteListens(site, runtime) };
 }

@@ -1,16 +1,13 @@
-// The `static` content handler: nginx `root`/`alias`, `index`, `autoindex`, `try_files`,
-// conditional GET, single byte ranges, files streamed from disk.
-import { open } from 'node:fs/promises';
-import { extname, isAbsolute, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import mime from 'mime-types';
+// The `static` content handler: nginx `root`/`alias`, `index`, `autoindex`, `try_files`.
+// Sending a found file (cache, compression, conditional GET, ranges, expires) is static-send.ts.
+import { isAbsolute, resolve } from 'node:path';
 import type { StaticHandler } from '../config/schema.js';
 import { readListing, renderListing } from './autoindex.js';
-import { evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
 import { resolveConfined, type ConfinedResult } from './confined-path.js';
 import type { ContentHandler, ContentResult, RequestContext } from './request-context.js';
 import { normalizePath } from './request-target.js';
 import { logRequestError, sendBody, sendErrorPage, sendRedirect } from './respond.js';
+import { freshCachedFile, sendCachedFile, sendFoundFile } from './static-send.js';
 import { expandVariables } from './variables.js';
 
 const DONE: ContentResult = { kind: 'done' };
@@ -85,6 +82,11 @@ async function tryFiles(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
 
 async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapping, uri: string): Promise<ContentResult> {
   const path = mapping.pathFor(uri);
+  const cached = freshCachedFile(mapping.base, path);
+  if (cached) {
+    await sendCachedFile(ctx, h, cached, path);
+    return DONE;
+  }
   const found = await resolveConfined(mapping.base, path);
   if (found.kind !== 'found') return refuse(ctx, found, path, mapping.base);
 
@@ -115,7 +117,8 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
     sendErrorPage(ctx, 404);
     return DONE;
   }
-  await serveFile(ctx, found.realPath, path);
+  // The mapped path names the type (nginx takes the extension from the URI, not a symlink's target).
+  await sendFoundFile(ctx, h, { base: mapping.base, mappedPath: path, realPath: found.realPath, stat: found.stat });
   return DONE;
 }
 
@@ -131,65 +134,6 @@ function refuse(ctx: RequestContext, r: Exclude<ConfinedResult, { kind: 'found' 
     sendErrorPage(ctx, 404);
   }
   return DONE;
-}
-
-/** `mappedPath` names the type (nginx takes the extension from the URI, not a symlink's target). */
-async function serveFile(ctx: RequestContext, realPath: string, mappedPath: string): Promise<void> {
-  const { req, res } = ctx;
-  const handle = await open(realPath, 'r');
-  let streaming = false;
-  try {
-    // Headers describe the file we hold open, even if it changes on disk meanwhile.
-    const st = await handle.stat();
-    const v: Validators = { etag: makeEtag(st.mtimeMs, st.size), mtimeMs: st.mtimeMs };
-    const pre = evaluatePreconditions(
-      {
-        method: req.method ?? 'GET',
-        ifMatch: req.headers['if-match'],
-        ifNoneMatch: req.headers['if-none-match'],
-        ifModifiedSince: req.headers['if-modified-since'],
-        ifUnmodifiedSince: req.headers['if-unmodified-since'],
-      },
-      v,
-    );
-    if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
-    const validatorHeaders = { ETag: v.etag, 'Last-Modified': httpDate(st.mtimeMs) };
-    if (pre === 'not-modified') return sendBody(ctx, 304, '', '', validatorHeaders);
-
-    const range = evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, v);
-    if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${st.size}` });
-
-    const start = range.kind === 'partial' ? range.start : 0;
-    const end = range.kind === 'partial' ? range.end : st.size - 1;
-    res.statusCode = range.kind === 'partial' ? 206 : 200;
-    for (const [k, val] of Object.entries(validatorHeaders)) res.setHeader(k, val);
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Content-Type', mime.contentType(extname(mappedPath)) || 'application/octet-stream');
-    res.setHeader('Content-Length', end - start + 1);
-    if (range.kind === 'partial') res.setHeader('Content-Range', `bytes ${start}-${end}/${st.size}`);
-    if (req.method === 'HEAD' || end < start) {
-      res.end();
-      return;
-    }
-    const stream = handle.createReadStream({ start, end, autoClose: true });
-    streaming = true;
-    stream.on('data', (chunk: Buffer | string) => {
-      ctx.bodyBytes += chunk.length;
-    });
-    try {
-      await pipeline(stream, res);
-    } catch (e) {
-      // A client that goes away mid-file is normal; a failed read is worth a log line.
-      if (stream.errored) logRequestError(ctx, 'error', `reading "${realPath}" failed: ${(e as Error).message}`);
-      res.destroy();
-    }
-  } finally {
-    if (!streaming) await handle.close();
-  }
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Percent-encodes a decoded path for a Location header, segment by segment. */

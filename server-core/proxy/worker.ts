@@ -4,16 +4,37 @@
 // restarting cannot help until the user changes something (a port in use, a port denied).
 import type { ChildToSupervisor, SupervisorToChild } from '../contract/ipc.js';
 import { errorMessage, isBerthError } from '../errors.js';
+import { answerRequest } from '../supervisor/child-rpc.js';
 import { openParentChannel } from '../supervisor/parent-channel.js';
+import { ParentRpc } from '../supervisor/parent-rpc.js';
+import { AccessPhase } from './access/access-phase.js';
+import { SHARED_RATE_LIMIT_ARG, SharedRateLimits } from './access/shared-rate-limits.js';
+import { startMetricsPublisher, type MetricsPublisher } from './metrics.js';
+import { LogTail } from './log-tail.js';
 import { ProxyServer } from './proxy-server.js';
+import { ReceivedHandles } from './shared-handles.js';
+import { followAppBackends } from './app-protocols/wire.js';
 
 const EXIT_FATAL = 78;
 /** Longest wait for in-flight requests on shutdown before their sockets are cut. */
 const SHUTDOWN_GRACE_MS = 5000;
 
 const channel = openParentChannel();
-const proxy = new ProxyServer({ warn: (message) => channel.send({ type: 'log', level: 'warn', message }) });
+/** Our requests to the supervisor (the shared limit_req zone). */
+const rpc = new ParentRpc((message) => channel.send(message));
+const warn = (message: string): void => channel.send({ type: 'log', level: 'warn', message });
+const proxy = new ProxyServer({
+  warn,
+  // Several workers: limit_req buckets in the supervisor, one zone for all (access/shared-rate-limits.ts).
+  access: process.argv.includes(SHARED_RATE_LIMIT_ARG) ? new AccessPhase({ limiter: new SharedRateLimits({ call: (m, p, t) => rpc.call(m, p, t), warn }) }) : undefined,
+  // Several workers share the listening sockets: passed by the supervisor (headless), or each
+  // worker binds with SO_REUSEPORT (`--reuse-port`, Electron on Node ≥ 22.12).
+  handles: typeof process.send === 'function' ? ReceivedHandles.fromParent() : undefined,
+  reusePort: process.argv.includes('--reuse-port'),
+});
 let started = false;
+/** Ships the per-second metrics once the proxy serves. */
+let metrics: MetricsPublisher | null = null;
 let stopping = false;
 let queue: Promise<void> = Promise.resolve();
 
@@ -34,7 +55,9 @@ channel.onDisconnect(() => {
   proxy.flushLogsSync();
   process.exit(0);
 });
-channel.onMessage((message) => enqueue(message));
+// Answers to our own requests skip the queue: a rate-limited request must not wait for a config swap.
+channel.onMessage((message) => (message.type === 'response' ? rpc.handleResponse(message) : enqueue(message)));
+followAppBackends(channel);
 
 /** Messages are handled one at a time, so a config swap never overlaps start-up or shutdown. */
 function enqueue(message: SupervisorToChild): void {
@@ -49,6 +72,8 @@ async function handle(message: SupervisorToChild): Promise<void> {
       try {
         const detail = await proxy.start(message.runtime, message.config, message.configVersion);
         started = true;
+        metrics = startMetricsPublisher((data) => channel.send({ type: 'publish', topic: 'metrics', data }));
+        proxy.onLogLine(new LogTail((data) => channel.send({ type: 'publish', topic: 'log-lines', data })).push);
         channel.send({ type: 'ready', detail: { ...detail } });
       } catch (e) {
         if (!isBerthError(e)) throw e;
@@ -71,9 +96,22 @@ async function handle(message: SupervisorToChild): Promise<void> {
       }
       return;
     }
+    case 'notify': {
+      // The cert service changed certificates: new handshakes use them, ones in flight finish.
+      if (message.topic === 'certs-updated') await proxy.certificatesChanged();
+      // Shared by all workers, so a session ticket from one resumes on another.
+      else if (message.topic === 'tls-ticket-keys' && typeof message.data === 'string') proxy.setTicketKeys(Buffer.from(message.data, 'base64'));
+      return;
+    }
+    case 'request': {
+      // Answered at once (not after a slow config swap): the state is read, nothing changes.
+      await answerRequest(channel, message, { 'upstreams.state': () => ({ upstreams: proxy.upstreamState() }) });
+      return;
+    }
     case 'shutdown': {
       stopping = true;
       await proxy.stop(SHUTDOWN_GRACE_MS);
+      metrics?.stop();
       process.exit(0);
     }
   }

@@ -1,5 +1,6 @@
 // The database schema, as numbered migrations. `PRAGMA user_version` holds the last one applied.
 // Append only: a released migration never changes, the next change is the next number.
+import { createMetricsTables } from '../metrics/schema.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 export interface Migration {
@@ -48,6 +49,11 @@ export const migrations: readonly Migration[] = [
         ) STRICT;
       `);
     },
+  },
+  {
+    version: 2,
+    name: 'metrics roll-ups (1 s, 1 min, 1 h)',
+    up: createMetricsTables,
   },
 ];
 

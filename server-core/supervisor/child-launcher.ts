@@ -1,6 +1,7 @@
 // The one small port through which the supervisor starts its children:
 // `child_process.fork` headless (below), `utilityProcess.fork` under Electron (electron/utility-launcher.ts).
 import { fork } from 'node:child_process';
+import type { Server } from 'node:net';
 import type { ChildRole } from '../contract/api.js';
 import type { ChildToSupervisor, SupervisorToChild } from '../contract/ipc.js';
 
@@ -17,6 +18,11 @@ export interface ChildHandle {
   /** Undefined until the OS process exists (or when spawning failed). */
   readonly pid: number | undefined;
   send(message: SupervisorToChild): void;
+  /**
+   * Sends a message with an OS handle attached (a bound listening socket). Only launchers whose
+   * children can receive handles have it: child_process can, Electron's utilityProcess cannot.
+   */
+  sendHandle?(message: SupervisorToChild, handle: object): void;
   /** Forceful stop (SIGKILL where the OS has signals). Graceful stop goes through a `shutdown` message. */
   kill(): void;
   onMessage(listener: (message: ChildToSupervisor) => void): void;
@@ -28,6 +34,8 @@ export interface ChildHandle {
 
 export interface ChildLauncher {
   launch(spec: ChildSpec): ChildHandle;
+  /** Its handles implement `sendHandle` (several proxy workers can share listening sockets). */
+  readonly passesHandles?: boolean;
 }
 
 /** Splits a byte stream into lines and hands each complete one on. */
@@ -51,6 +59,8 @@ export function lineSplitter(emit: (line: string) => void): (chunk: Buffer | str
 
 /** Headless launcher: plain Node child processes with an IPC channel. */
 export class NodeChildLauncher implements ChildLauncher {
+  readonly passesHandles = true;
+
   launch(spec: ChildSpec): ChildHandle {
     const child = fork(spec.modulePath, spec.args, {
       env: { ...process.env, ...spec.env },
@@ -75,6 +85,10 @@ export class NodeChildLauncher implements ChildLauncher {
       },
       send(message) {
         if (child.connected) child.send(message);
+      },
+      sendHandle(message, handle) {
+        // A raw TCP handle travels as child_process's 'net.Native' (SCM_RIGHTS on Unix).
+        if (child.connected) child.send(message, handle as Server);
       },
       kill() {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

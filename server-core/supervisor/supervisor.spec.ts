@@ -197,3 +197,32 @@ test('published data reaches onPublish with the child id and topic', async () =>
   assert.deepEqual(got, [['proxy-1', 'metrics', { requests: 3 }]]);
   await sup.stop();
 });
+
+test('a child request is answered to that child by id: sync and async results, error codes, unknown methods', async () => {
+  const launcher = new FakeLauncher();
+  const seen: unknown[] = [];
+  const sup = make(launcher, [], {
+    childRequests: {
+      'rate-limit.take': (params, childId) => (seen.push([childId, params]), { decisions: [0] }),
+      later: async () => 'done',
+      broken: () => {
+        throw Object.assign(new Error('bad batch'), { code: 'BERTH_ERR_BAD_REQUEST' });
+      },
+    },
+  });
+  await sup.start();
+  const proxy = launcher.latest('proxy-1');
+  proxy.reply({ type: 'request', id: 5, method: 'rate-limit.take', params: { takes: [] } });
+  // Synchronous handlers answer in the same turn.
+  assert.deepEqual(proxy.sent.at(-1), { type: 'response', id: 5, result: { decisions: [0] } });
+  assert.deepEqual(seen, [['proxy-1', { takes: [] }]]);
+  proxy.reply({ type: 'request', id: 6, method: 'later', params: null });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(proxy.sent.at(-1), { type: 'response', id: 6, result: 'done' });
+  proxy.reply({ type: 'request', id: 7, method: 'broken', params: null });
+  assert.deepEqual(proxy.sent.at(-1), { type: 'response', id: 7, error: { code: 'BERTH_ERR_BAD_REQUEST', message: 'bad batch' } });
+  proxy.reply({ type: 'request', id: 8, method: 'toString', params: null });
+  assert.deepEqual(proxy.sent.at(-1), { type: 'response', id: 8, error: { code: 'BERTH_ERR_UNKNOWN_METHOD', message: "the supervisor has no method 'toString'" } });
+  assert.equal(launcher.latest('certs').sent.some((m) => m.type === 'response'), false, 'answers go to the asking child only');
+  await sup.stop();
+});

@@ -34,6 +34,16 @@ export interface SupervisorOptions {
   onChange?: () => void;
   /** Data a child publishes (metrics, log lines…), by topic. */
   onPublish?: (childId: string, topic: string, data: unknown) => void;
+  /**
+   * Called right before a child gets `init` or `config`, with what it will run: the stack passes
+   * the proxy workers their listening sockets here (supervisor/listener-owner.ts).
+   */
+  prepareChild?: (def: ChildDefinition, handle: ChildHandle, config: BerthConfig, runtime: RuntimeSettings) => void;
+  /**
+   * Methods children may call (a child's `request`, answered with a `response` of the same id), e.g.
+   * `rate-limit.take` for the proxy workers' shared limit_req zone. A thrown BerthError's code travels back.
+   */
+  childRequests?: Record<string, (params: unknown, childId: string) => unknown>;
   backoff?: BackoffPolicy;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
@@ -131,6 +141,7 @@ export class Supervisor {
     this.runtime = runtime;
     for (const c of this.children) {
       if (c.handle && (c.state === 'running' || c.state === 'starting')) {
+        this.options.prepareChild?.(c.def, c.handle, config, runtime);
         c.handle.send({ type: 'config', configVersion: version, config, runtime });
       } else if (c.state === 'failed' && !this.stopped) {
         c.tracker.reset();
@@ -225,6 +236,7 @@ export class Supervisor {
     });
     handle.onMessage((m) => this.onMessage(c, m));
     handle.onExit((code, signal) => this.onExit(c, code, signal));
+    this.options.prepareChild?.(c.def, handle, config, this.runtime);
     handle.send({ type: 'init', role: c.def.role, id: c.def.id, runtime: this.runtime, configVersion: version, config });
     c.readyTimer = setTimeout(() => {
       c.lastError = `did not report ready within ${Math.round((this.options.readyTimeoutMs ?? 15_000) / 1000)} s`;
@@ -274,8 +286,31 @@ export class Supervisor {
       case 'publish':
         this.options.onPublish?.(c.def.id, m.topic, m.data);
         return;
+      case 'request':
+        this.answerChild(c, m.id, m.method, m.params);
+        return;
     }
     this.changed();
+  }
+
+  /** Runs a child's request and sends the answer to the same process (not to a restarted successor). */
+  private answerChild(c: ManagedChild, id: number, method: string, params: unknown): void {
+    const handle = c.handle;
+    const handlers = this.options.childRequests;
+    const fail = (e: unknown): void => {
+      const code = typeof (e as { code?: unknown } | null)?.code === 'string' ? (e as { code: string }).code : 'BERTH_ERR_INTERNAL';
+      handle?.send({ type: 'response', id, error: { code, message: e instanceof Error ? e.message : String(e) } });
+    };
+    const handler = handlers && Object.hasOwn(handlers, method) ? handlers[method] : undefined;
+    if (!handler) return fail(new BerthError('BERTH_ERR_UNKNOWN_METHOD', `the supervisor has no method '${method}'`));
+    try {
+      const result = handler(params, c.def.id);
+      // Synchronous answers (the rate-limit zone) go out in the same turn: no promise on that path.
+      if (result instanceof Promise) result.then((r: unknown) => handle?.send({ type: 'response', id, result: r }), fail);
+      else handle?.send({ type: 'response', id, result });
+    } catch (e) {
+      fail(e);
+    }
   }
 
   private onExit(c: ManagedChild, code: number | null, signal: string | null, spawnError?: string): void {

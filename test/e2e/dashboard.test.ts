@@ -128,6 +128,12 @@ describe('dashboard in Chromium', { skip: skipReason, timeout: 120_000 }, () => 
       if (p === 'sites') {
         // The first-run config has one demo site; its row comes from GET /api/v1/config.
         await page.locator('[data-testid^="site-row-"]').first().waitFor();
+        // The demo has TLS and no listen: links on the run's HTTP port and, as the secure link, its HTTPS port.
+        const { httpPort, httpsPort } = (await berth!.status()).proxy;
+        const row = page.getByTestId('site-row-welcome');
+        await row.locator(`a[href="http://welcome.localhost:${httpPort}/"]`).waitFor();
+        await row.locator(`a[href="https://welcome.localhost:${httpsPort}/"]`).waitFor();
+        assert.match((await row.textContent()) ?? '', new RegExp(`${httpsPort}`));
       }
     }
     assert.deepEqual(errors, []);

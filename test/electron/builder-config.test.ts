@@ -2,11 +2,12 @@
 // list holds every module the app loads at run time (and nothing from tests or sources).
 // Needs `npm run build` first (dist/ and dist/renderer).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { importedSpecifiers, loadBuilderConfig, packageName, packagedFiles, productionPackages, repoRoot, schemaErrors } from './builder-tools.js';
+import { importedSpecifiers, loadBuilderConfig, packageName, packagedFiles, productionPackages, repoRoot, schemaErrors, unpackedFiles } from './builder-tools.js';
 import type { BuilderConfig } from './builder-tools.js';
 
 describe('build/electron-builder.yml', () => {
@@ -34,7 +35,16 @@ describe('build/electron-builder.yml', () => {
     assert.equal(config.productName, 'Berth');
     assert.deepEqual(config.directories, { output: 'release', buildResources: 'build' });
     assert.equal(config.npmRebuild, true);
-    assert.deepEqual(config.asarUnpack, ['**/*.node']);
+    assert.deepEqual(config.asarUnpack, ['**/*.node', 'server-core/appserver/python/**']);
+  });
+
+  it('documents what the deb target needs instead of inventing a maintainer', () => {
+    const linux = config.linux as Record<string, unknown>;
+    assert.equal(linux.maintainer, undefined);
+    const meta = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { author?: unknown; homepage?: unknown };
+    assert.equal(meta.author, undefined);
+    assert.match(readFileSync(join(repoRoot, 'build', 'electron-builder.yml'), 'utf8'), /-c\.linux\.maintainer=/);
+    assert.match(readFileSync(join(repoRoot, 'README.md'), 'utf8'), /linux\.maintainer/);
   });
 
   it('burns the hardening fuses', () => {
@@ -45,6 +55,7 @@ describe('build/electron-builder.yml', () => {
       enableNodeCliInspectArguments: false,
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
     });
   });
 
@@ -72,7 +83,9 @@ describe('build/electron-builder.yml', () => {
       'dist/server-core/stack.js',
       'dist/renderer/index.html',
       'assets/icon.png',
-      'assets/tray.png',
+      'assets/tray-running.png',
+      'assets/tray-failed.png',
+      'assets/tray-stopped.png',
     ];
     const missing = required.filter((f) => !fileSet.has(f));
     assert.deepEqual(missing, [], `not packed (did \`npm run build\` run?): ${missing.join(', ')}`);
@@ -82,10 +95,25 @@ describe('build/electron-builder.yml', () => {
     );
   });
 
+  it('unpacks native modules and the Python WSGI worker from app.asar', () => {
+    const unpacked = unpackedFiles(config, files);
+    const python = files.filter((f) => f.startsWith('server-core/appserver/python/'));
+    assert.ok(python.some((f) => f.endsWith('.py')), 'the WSGI worker is packed');
+    assert.deepEqual(unpacked, python, 'only the Python worker is unpacked among app files (native modules live in node_modules)');
+    assert.ok(!files.some((f) => f.endsWith('.pyc') || f.includes('__pycache__')));
+  });
+
+  it('the script prints the same list the checks use', () => {
+    const out = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'list-packaged-files.mjs'), '--json'], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.deepEqual(JSON.parse(out.stdout), { files, unpacked: unpackedFiles(config, files) });
+  });
+
   it('leaves tests, specs, sources, maps and build resources out', () => {
     const leaked = files.filter(
       (f) =>
         f.startsWith('dist/test/') ||
+        f.startsWith('dist/renderer-spec/') ||
         f.startsWith('dist/.tsbuildinfo/') ||
         f.endsWith('.spec.js') ||
         f.endsWith('.map') ||
@@ -95,7 +123,7 @@ describe('build/electron-builder.yml', () => {
         f.startsWith('release/') ||
         f.startsWith('native/') ||
         f.startsWith('electron/') ||
-        f.startsWith('server-core/') ||
+        (f.startsWith('server-core/') && !f.startsWith('server-core/appserver/python/')) ||
         f.startsWith('renderer/') ||
         f.startsWith('scripts/') ||
         f.startsWith('test/'),

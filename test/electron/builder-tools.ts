@@ -1,12 +1,10 @@
 // electron-builder's own pieces, loaded from app-builder-lib's resolution so the test uses the
 // exact ajv, js-yaml and file matcher electron-builder packs with (they are its dependencies,
 // not Berth's). Internal paths of app-builder-lib: if an update moves them, these loads fail loudly.
-import { readdirSync, readFileSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** This file compiles to <root>/dist/test/electron/builder-tools.js. */
 export const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -31,8 +29,7 @@ interface AjvInstance {
 export type BuilderConfig = Record<string, unknown> & { files?: unknown; directories?: { output?: string; buildResources?: string } };
 
 export function loadBuilderConfig(): BuilderConfig {
-  const yaml = builderRequire('js-yaml') as { load(text: string): unknown };
-  return yaml.load(readFileSync(builderConfigPath, 'utf8')) as BuilderConfig;
+  return listScript.loadBuilderConfig(builderConfigPath);
 }
 
 /** Validates like electron-builder does (app-builder-lib/out/util/config/schemaValidator.js), minus type coercion. */
@@ -45,49 +42,22 @@ export function schemaErrors(config: unknown): string[] {
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
 }
 
-interface FileMatcherInstance {
-  addPattern(pattern: string): void;
-  createFilter(): (file: string, stat: Stats) => boolean;
+interface ListScript {
+  packagedFiles(config: BuilderConfig, root?: string): string[];
+  unpackedFiles(config: BuilderConfig, files: string[], root?: string): string[];
+  loadBuilderConfig(path?: string): BuilderConfig;
 }
-interface FileMatcherModule {
-  FileMatcher: new (from: string, to: string, macroExpander: (s: string) => string, patterns?: string[]) => FileMatcherInstance;
-  excludedExts: string;
-  excludedNames: string;
-}
+/** scripts/list-packaged-files.mjs holds the file matching, so the test checks what the script prints. */
+const listScript = (await import(pathToFileURL(join(repoRoot, 'scripts', 'list-packaged-files.mjs')).href)) as ListScript;
 
-/**
- * The app files electron-builder would pack from `root` (posix paths, node_modules aside: it
- * collects production dependencies separately). Mirrors getMainFileMatchers in
- * app-builder-lib/out/fileMatcher.js: the `files` patterns, then its default exclusions.
- */
+/** The app files electron-builder would pack from `root` (posix paths, node_modules aside). */
 export function packagedFiles(config: BuilderConfig, root = repoRoot): string[] {
-  const lib = builderRequire('./out/fileMatcher.js') as FileMatcherModule;
-  const patterns = (Array.isArray(config.files) ? config.files : [config.files]).filter((p): p is string => typeof p === 'string');
-  const matcher = new lib.FileMatcher(root, root, (s) => s, [...patterns]);
-  if (!patterns.includes('package.json')) matcher.addPattern('package.json');
-  matcher.addPattern('!**/node_modules/**');
-  matcher.addPattern(`!${config.directories?.buildResources ?? 'build'}{,/**/*}`);
-  matcher.addPattern(`!${config.directories?.output ?? 'dist'}{,/**/*}`);
-  matcher.addPattern(`!**/*.{${lib.excludedExts},pdb}`);
-  matcher.addPattern('!**/._*');
-  matcher.addPattern('!**/electron-builder.{yaml,yml,json,json5,toml,ts}');
-  matcher.addPattern(`!**/{${lib.excludedNames}}`);
-  const filter = matcher.createFilter();
+  return listScript.packagedFiles(config, root);
+}
 
-  const out: string[] = [];
-  // Walks like electron-builder's copier: a directory the filter rejects is not entered.
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const abs = join(dir, name);
-      if (name === 'node_modules' || name === '.git') continue;
-      const stat = statSync(abs);
-      if (!filter(abs, stat)) continue;
-      if (stat.isDirectory()) walk(abs);
-      else out.push(relative(root, abs).split('\\').join('/'));
-    }
-  };
-  walk(root);
-  return out;
+/** The packed files that go to app.asar.unpacked (`asarUnpack`). */
+export function unpackedFiles(config: BuilderConfig, files: string[], root = repoRoot): string[] {
+  return listScript.unpackedFiles(config, files, root);
 }
 
 /** Module specifiers a compiled file loads (static and dynamic imports, re-exports, require). */

@@ -1,6 +1,6 @@
 // The desktop app end to end, through Playwright's Electron driver: the window opens on the
 // dashboard, the page has no Node, navigation and new windows stay locked, and quitting leaves no
-// child process behind. Runs where Electron's binary is installed (and better-sqlite3 is built
+// child process behind (and saves the window's place). Runs where Electron's binary is installed (and better-sqlite3 is built
 // for it: `npm run rebuild:electron`); elsewhere it is skipped with the reason.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -131,5 +131,9 @@ describe('Electron app', () => {
     app = null;
     await waitFor('the main process to exit', () => !alive(mainPid));
     await waitFor('every child to exit', () => pids.every((p) => !alive(p)));
+
+    // The window's place was saved on the way out, for the next launch.
+    const saved = JSON.parse(readFileSync(join(dataDir, 'window-state.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(saved).sort(), ['height', 'maximized', 'width', 'x', 'y']);
   });
 });

@@ -29,7 +29,8 @@ describe('berth serve', () => {
   let status: StatusResponse;
 
   before(async () => {
-    berth = await startBerth();
+    // One proxy worker: this suite checks the three children by id (several workers: proxy-workers.test.ts).
+    berth = await startBerth({ args: ['--proxy-workers', '1'] });
     status = await berth.status();
   });
   after(async () => {
@@ -137,7 +138,18 @@ describe('berth serve', () => {
     assert.ok('ws' in ok);
     assert.equal(ok.first.type, 'hello');
     assert.equal(ok.first.type === 'hello' ? ok.first.status.children.length : 0, 3);
-    const next = await new Promise<WsServerMessage>((resolve) => ok.ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as WsServerMessage)));
+    // Other live messages (metrics, events) may come first; a status must follow within ~1 s.
+    const next = await new Promise<WsServerMessage>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no status message within 3 s')), 3000);
+      const onMessage = (d: Buffer): void => {
+        const m = JSON.parse(d.toString()) as WsServerMessage;
+        if (m.type !== 'status') return;
+        clearTimeout(timer);
+        ok.ws.off('message', onMessage);
+        resolve(m);
+      };
+      ok.ws.on('message', onMessage);
+    });
     assert.equal(next.type, 'status', 'status messages follow every second');
     ok.ws.close();
   });
@@ -205,10 +217,10 @@ describe('berth serve', () => {
 
 describe('stopping', () => {
   test('SIGTERM stops every child, removes admin.json and exits 0', async () => {
-    const berth = await startBerth();
+    const berth = await startBerth({ args: ['--proxy-workers', '2'] });
     try {
       const pids = (await berth.status()).children.map((c) => c.pid).filter((p): p is number => p !== null);
-      assert.equal(pids.length, 3);
+      assert.equal(pids.length, 4, 'two proxy workers, the app server and the cert service');
       const result = await berth.stop('SIGTERM');
       assert.deepEqual(result, { code: 0, signal: null });
       for (const pid of pids) assert.equal(isAlive(pid), false, `child ${pid} is gone`);

@@ -1,6 +1,7 @@
 // The live link: WebSocket `/api/v1/ws` on the dashboard's own host. Parses `WsServerMessage`
 // frames and reconnects with capped exponential backoff when the link drops.
 import type { WsServerMessage } from '../../../server-core/contract/api.js';
+import type { WsClientMessage } from '../../../server-core/contract/metrics.js';
 import { API_BASE } from './http.js';
 
 export type LinkState = 'connecting' | 'open' | 'waiting';
@@ -43,7 +44,7 @@ function parseMessage(data: unknown): WsServerMessage | null {
   }
   if (typeof msg !== 'object' || msg === null) return null;
   const type = (msg as { type?: unknown }).type;
-  return type === 'hello' || type === 'status' || type === 'event' ? (msg as WsServerMessage) : null;
+  return type === 'hello' || type === 'status' || type === 'event' || type === 'metrics' || type === 'log-lines' ? (msg as WsServerMessage) : null;
 }
 
 export class LiveSocket {
@@ -78,6 +79,14 @@ export class LiveSocket {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
       ws.close(1000, 'dashboard closed');
     }
+  }
+
+  /** Sends a client message (a log subscription) if the link is open; false otherwise. */
+  send(message: WsClientMessage): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(message));
+    return true;
   }
 
   /** Skip the wait and try now (the banner's retry button). */

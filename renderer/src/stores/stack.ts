@@ -52,7 +52,30 @@ export const useStackStore = defineStore('stack', () => {
       case 'event':
         addEvent(msg.event);
         break;
+      default:
+        // metrics, log-lines: for the stores that asked (onLive).
+        for (const l of liveListeners) l(msg);
     }
+  }
+
+  const liveListeners = new Set<(msg: WsServerMessage) => void>();
+  /** Log lines reach this dashboard only while a topic is subscribed; re-sent on every reconnect. */
+  const topics = new Set<'logs'>();
+
+  /** Other stores' share of the live link. Returns an unsubscribe function. */
+  function onLive(listener: (msg: WsServerMessage) => void): () => void {
+    liveListeners.add(listener);
+    return () => liveListeners.delete(listener);
+  }
+
+  function subscribeTopic(topic: 'logs'): void {
+    topics.add(topic);
+    socket.send({ type: 'subscribe', topics: [topic] });
+  }
+
+  function unsubscribeTopic(topic: 'logs'): void {
+    topics.delete(topic);
+    socket.send({ type: 'unsubscribe', topics: [topic] });
   }
 
   function onLinkState(state: LinkState, at: number | null): void {
@@ -61,6 +84,7 @@ export const useStackStore = defineStore('stack', () => {
     if (state === 'open') {
       everLive = true;
       connection.value = 'live';
+      if (topics.size > 0) socket.send({ type: 'subscribe', topics: [...topics] });
     } else if (state === 'connecting' && !everLive) {
       connection.value = 'connecting';
     } else {
@@ -125,5 +149,8 @@ export const useStackStore = defineStore('stack', () => {
     recheck,
     retryNow,
     elapsedSinceStatus,
+    onLive,
+    subscribeTopic,
+    unsubscribeTopic,
   };
 });

@@ -1,0 +1,244 @@
+// Import of the seeds (warnings asserted and printed), golden export files, and the round trip
+// import(export(config)) == config over generated configs, each export checked by real `nginx -t`.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { configSchema, type BerthConfig } from '../config/schema.js';
+import { exportBundle, importExported, writeBundle } from './export-bundle.js';
+import { generateConfig } from './gen-config.js';
+import { diskSource, memorySource } from './nginx/file-source.js';
+import { emptyConfig, runImport } from './run-import.js';
+import { formatWarning } from './warnings.js';
+
+const testdata = new URL('../../../server-core/interop/testdata/', import.meta.url).pathname;
+const seeds = join(testdata, 'seeds');
+const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+const OPENSSL = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((p) => existsSync(p)) ?? null;
+
+function warningsOf(files: { nginx?: string[]; uwsgi?: string[] }): string[] {
+  const out = runImport(emptyConfig(), { nginx: files.nginx ?? [], uwsgi: files.uwsgi ?? [], source: diskSource });
+  return out.warnings.map((w) => formatWarning(w).replace(`${seeds}/`, ''));
+}
+
+describe('seed configs import', () => {
+  it('imports br_api.conf + uwsgi.ini of seed 004: the uwsgi_pass becomes the app, warnings for the rest', () => {
+    const out = runImport(emptyConfig(), { nginx: [join(seeds, '004-br_api.conf')], uwsgi: [join(seeds, '004-uwsgi.ini')], source: diskSource, portMap: new Map([[80, 8080]]) });
+    const warnings = out.warnings.map((w) => formatWarning(w).replace(`${seeds}/`, ''));
+    console.log(`seed 004 (br_api.conf + uwsgi.ini), ${warnings.length} warnings:\n  ${warnings.join('\n  ')}`);
+    assert.deepEqual(out.issues, []);
+    const config = out.valid as BerthConfig;
+    const site = config.sites[0];
+    assert.equal(site?.id, '127-0-0-1');
+    assert.deepEqual(site?.names, ['127.0.0.1']);
+    assert.deepEqual(site?.listen.map((l) => l.port), [8080]);
+    assert.equal(site?.limits.maxBodyBytes, 75 * 1024 * 1024);
+    assert.equal(site?.limits.keepaliveTimeoutS, 65);
+    assert.deepEqual(
+      site?.locations.map((l) => [l.match.path, l.handler.type === 'static' ? l.handler.alias : l.handler.type === 'app' ? `app:${l.handler.app}` : l.handler.type]),
+      [['/static', '/home/project/br_api/static'], ['/media', '/home/project/br_api/media'], ['/', 'app:br_api']],
+    );
+    assert.deepEqual(config.apps.map((a) => [a.id, a.runtime, a.workingDir, a.entry, a.processes, a.threads, a.maxRequests, a.socket]), [
+      ['br_api', 'wsgi', '/home/project/br_api', 'br_api.wsgi:application', 2, 2, 2000, ''],
+    ]);
+    const directives = out.warnings.map((w) => `${w.file.replace(`${seeds}/`, '')}:${w.line} ${w.directive}`);
+    assert.deepEqual(directives, [
+      '004-uwsgi.ini:2 socket',
+      '004-uwsgi.ini:9 chmod-socket',
+      '004-uwsgi.ini:10 vacuum',
+      '004-uwsgi.ini:11 daemonize',
+      '004-br_api.conf:3 worker_processes',
+      '004-br_api.conf:12 events',
+      '004-br_api.conf:18 include',
+      '004-br_api.conf:27 sendfile',
+      '004-br_api.conf:38 charset',
+      '004-br_api.conf:39 access_log',
+      '004-br_api.conf:40 error_log',
+      '004-br_api.conf:51 root',
+      '004-br_api.conf:52 include',
+    ]);
+  });
+
+  it('keeps the uwsgi.ini TCP socket with --runtime uwsgi', () => {
+    const out = runImport(emptyConfig(), { nginx: [join(seeds, '004-br_api.conf')], uwsgi: [join(seeds, '004-uwsgi.ini')], source: diskSource, runtime: 'uwsgi', portMap: new Map([[80, 8080]]) });
+    assert.deepEqual(out.issues, []);
+    assert.deepEqual(out.valid?.apps.map((a) => [a.runtime, a.socket]), [['uwsgi', '127.0.0.1:8001']]);
+    assert.deepEqual(out.valid?.sites[0]?.locations[2]?.handler, { type: 'app', app: 'br_api' });
+  });
+
+  it('turns an earlier import\'s uwsgi_pass to the ini\'s address into the app when the ini comes later', () => {
+    const first = runImport(emptyConfig(), { nginx: [join(seeds, '004-br_api.conf')], uwsgi: [], source: diskSource, portMap: new Map([[80, 8080]]) });
+    assert.ok(first.valid);
+    const before = first.valid.sites[0]?.locations[2]?.handler;
+    assert.equal(before?.type, 'uwsgi', 'without the ini, uwsgi_pass is an upstream');
+    const later = runImport(first.valid, { nginx: [], uwsgi: [join(seeds, '004-uwsgi.ini')], source: diskSource });
+    assert.deepEqual(later.issues, []);
+    assert.deepEqual(later.valid?.sites[0]?.locations[2]?.handler, { type: 'app', app: 'br_api' });
+    assert.ok(later.warnings.some((w) => /^site "127-0-0-1" location \/: uwsgi_pass to 127\.0\.0\.1:8001 \(upstream "[^"]+"\) now uses app "br_api"/.test(w.message)), later.warnings.map(formatWarning).join('\n'));
+    const unrelated = runImport(first.valid, { nginx: [], uwsgi: ['/x/other.ini'], source: memorySource(new Map([['/x/other.ini', '[uwsgi]\nsocket = 127.0.0.1:9999\nmodule = other:app\nchdir = /x\n']])) });
+    assert.deepEqual(unrelated.valid?.sites[0]?.locations[2]?.handler, before, 'a uwsgi_pass to another address is left alone');
+  });
+
+  it('imports seed 003 nginx.conf (typos fixed): upstream django over uwsgi, every unmapped directive warned', () => {
+    const out = runImport(emptyConfig(), { nginx: [join(seeds, '003-nginx.conf')], uwsgi: [join(seeds, '003-uwsgi_socket.ini')], source: diskSource, portMap: new Map([[80, 8080]]) });
+    const warnings = out.warnings.map((w) => formatWarning(w).replace(`${seeds}/`, ''));
+    console.log(`seed 003 (nginx.conf + uwsgi_socket.ini), ${warnings.length} warnings:\n  ${warnings.join('\n  ')}`);
+    const config = out.config as { sites: BerthConfig['sites']; upstreams: BerthConfig['upstreams'] };
+    assert.deepEqual(config.upstreams.map((u) => [u.id, u.protocol, u.servers.map((s) => s.address)]), [['django', 'uwsgi', ['127.0.0.1:9001']]]);
+    assert.deepEqual(config.sites[0]?.locations?.map((l) => [l.match.path, l.handler.type]), [['/static', 'static'], ['/', 'uwsgi']]);
+    for (const d of ['user', 'worker_processes', 'error_log', 'pid', 'events', 'log_format', 'access_log', 'sendfile', 'tcp_nopush', 'tcp_nodelay', 'charset', 'include', 'types', 'socket', 'wsgi-file']) {
+      assert.ok(out.warnings.some((w) => w.directive === d), `a warning for ${d}`);
+    }
+    // The tutorial's wsgi-file is outside its chdir: validation says what to fix, the import does not guess.
+    assert.ok(out.issues.some((i) => i.path === 'apps.0.entry'), JSON.stringify(out.issues));
+  });
+
+  it('reports the seed 003 typo (a missing semicolon) like nginx -t, with the column', () => {
+    assert.throws(() => warningsOf({ nginx: [join(seeds, '003-nginx.conf.orig')] }), { code: 'BERTH_ERR_NGINX_SYNTAX', message: `unexpected "}" in ${seeds}/003-nginx.conf.orig:30:1` });
+  });
+});
+
+describe('mapping details', () => {
+  const importText = (text: string) => runImport(emptyConfig(), { nginx: ['/etc/nginx/nginx.conf'], uwsgi: [], source: memorySource(new Map([['/etc/nginx/nginx.conf', text]])) });
+
+  it('maps upstream options, proxy headers, websocket and timeouts', () => {
+    const out = importText(`http {
+  upstream api { least_conn; server 127.0.0.1:3000 weight=3 max_fails=2 fail_timeout=30s; server 127.0.0.1:3001 backup; server localhost:3002 down; keepalive 16; }
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 8080 default_server; server_name api.test;
+    location /api/ {
+      proxy_pass http://api; proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Client $remote_addr; proxy_read_timeout 5m;
+    }
+    location = /old { return 301 /new; }
+    location ~* \\.(png|jpg)$ { root /srv/img; expires 30d; add_header X-Img yes; }
+  }
+}`);
+    assert.deepEqual(out.issues, []);
+    const c = out.valid as BerthConfig;
+    assert.deepEqual(c.upstreams[0], {
+      id: 'api', protocol: 'http', method: 'least_conn', keepalive: 16,
+      servers: [
+        { address: '127.0.0.1:3000', weight: 3, maxFails: 2, failTimeoutS: 30, backup: false, down: false },
+        { address: '127.0.0.1:3001', weight: 1, maxFails: 1, failTimeoutS: 10, backup: true, down: false },
+        { address: '127.0.0.1:3002', weight: 1, maxFails: 1, failTimeoutS: 10, backup: false, down: true },
+      ],
+    });
+    const [proxy, ret, img] = c.sites[0]?.locations ?? [];
+    // The recipe lines equal to Berth's own forwarding headers are implied (nginx/forwarding.ts).
+    assert.deepEqual(proxy?.handler, { type: 'proxy', upstream: 'api', setHeaders: { 'X-Client': '$remote_addr' }, hideHeaders: [], connectTimeoutS: 60, readTimeoutS: 300, sendTimeoutS: 60, websocket: true });
+    assert.deepEqual(ret, { match: { kind: 'exact', path: '/old' }, handler: { type: 'return', status: 301, body: '/new' } });
+    assert.deepEqual(img?.match, { kind: 'regex-i', path: '\\.(png|jpg)$' });
+    assert.equal(img?.handler.type === 'static' && img.handler.expiresS, 30 * 86400);
+    assert.deepEqual(out.warnings, []);
+  });
+
+  it('turns a catch-all rewrite into a return and warns about one it cannot carry', () => {
+    const out = importText(`server { server_name a.test; rewrite ^(.*)$ https://b.test$1 permanent; }
+server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id=$1 last; } error_page 404 /404.html; }`);
+    const [a, c] = (out.config.sites ?? []) as BerthConfig['sites'];
+    assert.deepEqual(a?.locations, [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'return', status: 301, body: 'https://b.test$uri$is_args$args' } }]);
+    assert.equal(c?.locations?.[0]?.handler.type, 'static');
+    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [[2, 'rewrite'], [2, 'error_page']]);
+  });
+
+  it('reads access rules, basic auth, rate limits and TLS (certificate paths become a warning)', () => {
+    const out = importText(`http {
+  limit_req_zone $binary_remote_addr zone=one:10m rate=30r/m;
+  server {
+    listen 8443 ssl http2; server_name secure.test; root /srv/s;
+    ssl_certificate /etc/ssl/s.crt; ssl_certificate_key /etc/ssl/s.key;
+    add_header Strict-Transport-Security "max-age=600" always;
+    allow 127.0.0.1; deny all;
+    auth_basic "Team"; auth_basic_user_file /etc/htpasswd;
+    limit_req zone=one burst=5 nodelay;
+    client_max_body_size 10m;
+  }
+  server { server_name secure.test; return 301 https://$host$request_uri; }
+}`);
+    const site = (out.config.sites as BerthConfig['sites'])[0];
+    assert.equal(out.config.sites?.length, 1, 'the HTTP→HTTPS server became redirectHttp');
+    assert.deepEqual(site?.tls, { certificate: 'auto', hstsMaxAgeS: 600, redirectHttp: true });
+    assert.deepEqual(site?.listen, [{ port: 8443, tls: true, http2: true }]);
+    assert.deepEqual(site?.access, { rules: [{ action: 'allow', source: '127.0.0.1' }, { action: 'deny', source: 'all' }], basicAuth: { realm: 'Team', htpasswdFile: '/etc/htpasswd' } });
+    assert.deepEqual(site?.limits, { maxBodyBytes: 10 * 1024 * 1024, rateLimit: { perSecond: 0.5, burst: 5, nodelay: true } });
+    assert.deepEqual(out.warnings.map((w) => w.directive), ['ssl_certificate']);
+    assert.match(out.warnings[0]?.message ?? '', /\/etc\/ssl\/s\.crt.*\/etc\/ssl\/s\.key.*tls: auto/);
+  });
+});
+
+describe('export', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-export-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a TLS site with no listen on the stack ports and imports it back as "no listen" (the first-run demo)', () => {
+    const config = configSchema.parse({
+      schemaVersion: 1,
+      settings: { httpPort: 8080, httpsPort: 8443 },
+      sites: [{ id: 'welcome', names: ['welcome.localhost'], root: '/srv/w', tls: { certificate: 'auto' } }],
+    });
+    const { files } = exportBundle(config);
+    const conf = files.get('sites/welcome.conf') ?? '';
+    assert.match(conf, /# berth: listen=default http=8080 https=8443\n {4}listen 8080;\n {4}listen 8443 ssl http2;\n/);
+    const out = join(dir, 'implicit-tls');
+    writeBundle(out, files);
+    assert.deepEqual(configSchema.parse(importExported(out).config).sites, config.sites);
+    // Edited ports no longer match the marker: the listens stay as written.
+    writeFileSync(join(out, 'sites', 'welcome.conf'), conf.replace('listen 8443 ssl http2;', 'listen 9443 ssl http2;'));
+    assert.deepEqual(configSchema.parse(importExported(out).config).sites[0]?.listen, [
+      { port: 8080, tls: false, http2: true, defaultServer: false },
+      { port: 9443, tls: true, http2: true, defaultServer: false },
+    ]);
+  });
+
+  it('matches the golden files for the seed 004 import', () => {
+    const out = runImport(emptyConfig(), { nginx: [join(seeds, '004-br_api.conf')], uwsgi: [join(seeds, '004-uwsgi.ini')], source: diskSource, portMap: new Map([[80, 8080]]) });
+    const { files } = exportBundle(out.valid as BerthConfig, { banner: '# Generated by Berth (golden).' });
+    const golden = join(testdata, 'golden', 'seed-004');
+    for (const name of ['nginx.conf', 'sites/127-0-0-1.conf', 'uwsgi/br_api.ini', 'systemd/berth-br_api.service']) {
+      const path = join(golden, name);
+      if (process.env.BERTH_UPDATE_GOLDEN === '1') {
+        mkdirSync(join(path, '..'), { recursive: true });
+        writeFileSync(path, files.get(name) ?? '');
+      }
+      assert.equal(files.get(name), readFileSync(path, 'utf8'), `${name} differs from ${path} (BERTH_UPDATE_GOLDEN=1 rewrites it)`);
+    }
+  });
+
+  it('round-trips: import(export(config)) == config over 40 generated configs, and nginx -t accepts each export', (t) => {
+    const certDir = join(dir, 'certs');
+    const logDir = join(dir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    if (NGINX && OPENSSL) {
+      mkdirSync(join(certDir, 'x'), { recursive: true });
+      execFileSync(OPENSSL, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=berth-test', '-keyout', join(certDir, 'x', 'privkey.pem'), '-out', join(certDir, 'x', 'fullchain.pem')], { stdio: 'ignore' });
+    } else {
+      t.diagnostic(`nginx -t not run: ${NGINX ? 'openssl' : 'nginx'} is not installed (apt-get install nginx openssl)`);
+    }
+    let checked = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const config = generateConfig(seed);
+      const out = join(dir, `seed-${seed}`);
+      writeBundle(out, exportBundle(config, { logDir, certDir }).files);
+      const back = importExported(out);
+      const again = configSchema.parse(back.config);
+      assert.deepEqual({ sites: again.sites, upstreams: again.upstreams, apps: again.apps }, { sites: config.sites, upstreams: config.upstreams, apps: config.apps }, `seed ${seed}`);
+      if (NGINX && OPENSSL) {
+        for (const s of config.sites) {
+          if (s.tls) cpSync(join(certDir, 'x'), join(certDir, s.tls.certificate === 'auto' ? s.id : s.tls.certificate), { recursive: true });
+        }
+        const r = spawnSync(NGINX, ['-t', '-q', '-c', join(out, 'nginx.conf'), '-p', out, '-g', `pid ${join(out, 'nginx.pid')};`], { encoding: 'utf8' });
+        assert.equal(r.status, 0, `nginx -t refused seed ${seed}:\n${r.stderr}`);
+        checked++;
+      }
+    }
+    if (NGINX) console.log(`nginx -t accepted ${checked}/40 generated exports`);
+  });
+});

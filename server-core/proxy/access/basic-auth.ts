@@ -1,0 +1,47 @@
+// nginx `auth_basic`: the Basic scheme of RFC 7617. No or bad credentials → 401 with a
+// `WWW-Authenticate: Basic realm="…"` challenge; an unreadable user file → 500 (nginx too).
+import type { HtpasswdStore } from './htpasswd-store.js';
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+/** `Basic base64(user:password)`; the scheme is case-insensitive (RFC 9110 §11.1). UTF-8 (RFC 7617 §2.1). */
+export function parseBasicAuthorization(header: string | undefined): Credentials | null {
+  if (header === undefined) return null;
+  const m = /^basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(header);
+  if (!m) return null;
+  const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** RFC 9110 §5.6.4 quoted-string: `"` and `\` escaped; control characters dropped. */
+export function basicChallenge(realm: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `Basic realm="${realm.replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&')}"`;
+}
+
+export type AuthOutcome =
+  | { kind: 'ok'; user: string }
+  | { kind: 'challenge'; reason: string | null }
+  | { kind: 'error'; reason: string };
+
+export async function checkBasicAuth(store: HtpasswdStore, htpasswdFile: string, authorization: string | undefined): Promise<AuthOutcome> {
+  const creds = parseBasicAuthorization(authorization);
+  if (!creds) {
+    // nginx logs nothing for a missing header (the browser's first try); it logs a malformed one.
+    return { kind: 'challenge', reason: authorization === undefined ? null : 'no user/password was provided for basic authentication' };
+  }
+  let result;
+  try {
+    result = await store.check(htpasswdFile, creds.user, creds.password);
+  } catch (e) {
+    return { kind: 'error', reason: `open() "${htpasswdFile}" failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  if (result === 'ok') return { kind: 'ok', user: creds.user };
+  if (result === 'unknown-user') return { kind: 'challenge', reason: `user "${creds.user}" was not found in "${htpasswdFile}"` };
+  return { kind: 'challenge', reason: `user "${creds.user}": password mismatch` };
+}

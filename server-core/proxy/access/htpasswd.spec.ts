@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { apr1Hash } from './apr1.js';
+import { basicChallenge, checkBasicAuth, parseBasicAuthorization } from './basic-auth.js';
+import { HtpasswdStore } from './htpasswd-store.js';
+import { classifyHash, parseHtpasswd, verifyPassword } from './htpasswd.js';
+
+// Recorded from the real tools (apache2-utils 2.4, OpenSSL 3):
+//   openssl passwd -apr1 -salt abcdefgh 'secret pw' ; openssl passwd -apr1 -salt xy ''
+//   htpasswd -nbm alice 'Pässwörd' ; htpasswd -nbB bob hunter2 ; htpasswd -nbs carol s3cr3t
+//   htpasswd -nbp dave plain ; htpasswd -nbd erin crypt1
+const RECORDED = [
+  'alice:$apr1$szJtj07f$OFl.xcEIXeGyV0Y6qNP220',
+  'bob:$2y$05$uZABTCEh2aEzJYHA02XAqeugT3JT.mYhmTaOvHze3kwxo3dlkuLGK',
+  'carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=',
+].join('\n');
+
+function tool(cmd: string, args: string[]): string | null {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+const dirs: string[] = [];
+after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'berth-htpasswd-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('apr1 (MD5-crypt)', () => {
+  it('reproduces hashes made by openssl passwd -apr1', () => {
+    assert.equal(apr1Hash('secret pw', 'abcdefgh'), '$apr1$abcdefgh$hI0fYJTl3mI2IQqENIv8//');
+    assert.equal(apr1Hash('', 'xy'), '$apr1$xy$43..WIhbfuznGvwoCyUek/');
+  });
+
+  it('agrees with the installed openssl on fresh salts and passwords', (t) => {
+    const cases: [string, string][] = [
+      ['p', 's'],
+      ['a password longer than sixteen bytes, well past two MD5 blocks', 'Zz9./ab'],
+      ['ünïcödé', '12345678'],
+    ];
+    if (tool('openssl', ['version']) === null) {
+      t.diagnostic('openssl is not installed: only the recorded hashes were checked');
+      return;
+    }
+    for (const [pw, salt] of cases) assert.equal(apr1Hash(pw, salt), tool('openssl', ['passwd', '-apr1', '-salt', salt, pw]), pw);
+  });
+});
+
+describe('htpasswd entries', () => {
+  it('verifies bcrypt ($2y$), apr1 and {SHA} entries written by htpasswd', async () => {
+    const file = parseHtpasswd(RECORDED, '/etc/berth/users');
+    assert.deepEqual(file.problems, []);
+    const entry = (u: string) => file.entries.get(u) ?? assert.fail(u);
+    assert.equal(await verifyPassword(entry('alice'), 'Pässwörd'), true);
+    assert.equal(await verifyPassword(entry('alice'), 'Passwort'), false);
+    assert.equal(await verifyPassword(entry('bob'), 'hunter2'), true);
+    assert.equal(await verifyPassword(entry('bob'), 'hunter3'), false);
+    assert.equal(await verifyPassword(entry('carol'), 's3cr3t'), true);
+    assert.equal(await verifyPassword(entry('carol'), 'S3cr3t'), false);
+  });
+
+  it('verifies entries the installed htpasswd makes now (-B, -m, -s, and bcrypt $2b$ via -2)', async (t) => {
+    if (tool('htpasswd', ['-nbB', 'x', 'y']) === null) {
+      t.diagnostic('htpasswd (apache2-utils) is not installed: only the recorded entries were checked');
+      return;
+    }
+    for (const flag of ['-nbB', '-nbm', '-nbs']) {
+      const line = tool('htpasswd', [flag, 'user', 'p@ss wörd']) ?? '';
+      const file = parseHtpasswd(line, 'fresh');
+      const e = file.entries.get('user');
+      assert.ok(e, `${flag}: ${line}`);
+      assert.equal(await verifyPassword(e, 'p@ss wörd'), true, flag);
+      assert.equal(await verifyPassword(e, 'p@ss word'), false, flag);
+    }
+  });
+
+  it('refuses plain-text and crypt(3) entries with a message saying how to fix them', () => {
+    const file = parseHtpasswd(['# users', '', 'dave:plain', 'erin:LKKYEHUpYfp12', 'fay:$6$salt$abc', 'gus:{PLAIN}x', 'hal:$2y$05$short', 'nocolon'].join('\n'), '/srv/users');
+    assert.equal(file.entries.size, 0);
+    assert.equal(file.problems.length, 6);
+    assert.match(file.problems[0] ?? '', /^\/srv\/users line 3 \(user "dave"\): a plain-text password .* "htpasswd -B \/srv\/users dave"/);
+    assert.match(file.problems[1] ?? '', /line 4 .*crypt\(3\) DES/);
+    assert.match(file.problems[2] ?? '', /crypt\(3\) \$6\$/);
+    assert.match(file.problems[4] ?? '', /malformed bcrypt/);
+    assert.match(file.problems[5] ?? '', /line 8: expected "user:hash"/);
+  });
+
+  it('keeps the first line of a user and ignores a trailing comment field (nginx)', async () => {
+    const file = parseHtpasswd('carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=:the admin\ncarol:{SHA}AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n', 'f');
+    const carol = file.entries.get('carol');
+    assert.ok(carol);
+    assert.equal(await verifyPassword(carol, 's3cr3t'), true);
+    assert.equal(classifyHash('{SHA}short'), 'a malformed {SHA} hash');
+  });
+});
+
+describe('basic auth', () => {
+  const header = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`, 'utf8').toString('base64')}`;
+
+  it('parses the Authorization header (scheme case-insensitive, UTF-8, colon in the password)', () => {
+    assert.deepEqual(parseBasicAuthorization(header('bob', 'a:b')), { user: 'bob', password: 'a:b' });
+    assert.deepEqual(parseBasicAuthorization(`bAsIc ${Buffer.from('ü:ö').toString('base64')}`), { user: 'ü', password: 'ö' });
+    assert.equal(parseBasicAuthorization('Bearer abc'), null);
+    assert.equal(parseBasicAuthorization(`Basic ${Buffer.from('nocolon').toString('base64')}`), null);
+    assert.equal(parseBasicAuthorization('Basic !!!'), null);
+    assert.equal(parseBasicAuthorization(undefined), null);
+  });
+
+  it('quotes the realm (RFC 9110 quoted-string)', () => {
+    assert.equal(basicChallenge('Staff "only" \\ area'), 'Basic realm="Staff \\"only\\" \\\\ area"');
+  });
+
+  it('answers ok / challenge / error and re-reads the file when it changes', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'users');
+    await writeFile(path, RECORDED);
+    let now = 1_000_000;
+    const store = new HtpasswdStore({ now: () => now, checkIntervalMs: 1000 });
+    assert.deepEqual(await checkBasicAuth(store, path, header('bob', 'hunter2')), { kind: 'ok', user: 'bob' });
+    // Again, from the verified-credentials cache.
+    assert.deepEqual(await checkBasicAuth(store, path, header('bob', 'hunter2')), { kind: 'ok', user: 'bob' });
+    assert.deepEqual(await checkBasicAuth(store, path, header('bob', 'nope')), { kind: 'challenge', reason: 'user "bob": password mismatch' });
+    assert.deepEqual(await checkBasicAuth(store, path, undefined), { kind: 'challenge', reason: null });
+    assert.match((await checkBasicAuth(store, path, header('zed', 'x'))).kind, /challenge/);
+
+    // bob removed: within the check interval the old file still answers, after it the new one.
+    await writeFile(path, 'carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=\n');
+    await utimes(path, new Date(), new Date(Date.now() + 5000));
+    now += 500;
+    assert.equal((await checkBasicAuth(store, path, header('bob', 'hunter2'))).kind, 'ok');
+    now += 1000;
+    assert.deepEqual(await checkBasicAuth(store, path, header('bob', 'hunter2')), { kind: 'challenge', reason: `user "bob" was not found in "${path}"` });
+    assert.equal((await checkBasicAuth(store, path, header('carol', 's3cr3t'))).kind, 'ok');
+
+    await rm(path);
+    now += 1000;
+    const gone = await checkBasicAuth(store, path, header('carol', 's3cr3t'));
+    assert.equal(gone.kind, 'error');
+    assert.match(gone.kind === 'error' ? gone.reason : '', /ENOENT/);
+  });
+});

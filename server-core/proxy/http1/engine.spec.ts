@@ -1,0 +1,242 @@
+// The raw HTTP/1.1 engine on real sockets: framing, pipelining, keep-alive, timeouts, limits,
+// 100-continue, aborts and socket hand-over.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits } from './engine.js';
+import type { Http1Request } from './request.js';
+import type { Http1Response } from './response.js';
+
+type Handler = (req: Http1Request, res: Http1Response) => void;
+
+describe('http1 engine', () => {
+  let server: Server;
+  let port = 0;
+  let handler: Handler = (_req, res) => res.end('ok');
+  let limits: ConnectionLimits = DEFAULT_LIMITS;
+  const rejected: number[] = [];
+  const engine = new Http1Engine({
+    onRequest: (req, res) => handler(req, res),
+    onRejected: (r) => rejected.push(r.status),
+    limits: () => limits,
+  });
+
+  before(async () => {
+    server = createServer({ allowHalfOpen: true }, (s) => engine.handleConnection(s));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as { port: number }).port;
+  });
+
+  after(async () => {
+    engine.destroyAll();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  /** Writes `text` (or pieces with pauses) and collects everything until close or `timeoutMs`. */
+  async function exchange(pieces: string | Array<string | number>, timeoutMs = 3000): Promise<{ text: string; closed: boolean }> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let text = '';
+    let closed = false;
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    const done = new Promise<void>((r) => socket.once('close', () => ((closed = true), r())));
+    socket.on('error', () => undefined);
+    for (const p of typeof pieces === 'string' ? [pieces] : pieces) {
+      if (typeof p === 'number') await new Promise((r) => setTimeout(r, p));
+      else socket.write(p);
+    }
+    await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
+    socket.destroy();
+    return { text, closed };
+  }
+
+  const statuses = (text: string): number[] => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+
+  it('answers pipelined requests in order, bodies included', async () => {
+    handler = (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        // Answer out of order in time: the first one last.
+        setTimeout(() => res.end(`${req.url}:${Buffer.concat(chunks).toString()}`), req.url === '/1' ? 50 : 0);
+      });
+    };
+    const r = await exchange(
+      'POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' +
+        'POST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n' +
+        'GET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
+    assert.deepEqual(statuses(r.text), [200, 200, 200]);
+    const bodies = [...r.text.matchAll(/\r\n\r\n(\/\d:[a-z]*)/g)].map((m) => m[1]);
+    assert.deepEqual(bodies, ['/1:abc', '/2:de', '/3:']);
+    assert.ok(r.closed, 'Connection: close ends the connection');
+    assert.match(r.text, /Connection: close\r\n\r\n\/3:$/);
+  });
+
+  it('HEAD keeps Content-Length without a body; 204/304 carry none; chunked when the length is unknown', async () => {
+    handler = (req, res) => {
+      if (req.url === '/204') {
+        res.statusCode = 204;
+        res.end('ignored');
+      } else if (req.url === '/304') {
+        res.statusCode = 304;
+        res.end();
+      } else if (req.url === '/stream') {
+        res.write('ab');
+        setTimeout(() => res.end('cd'), 5);
+      } else {
+        res.setHeader('Content-Length', 5);
+        res.end(req.method === 'HEAD' ? undefined : 'hello');
+      }
+    };
+    const r = await exchange('HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /204 HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\nGET /stream HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statuses(r.text), [200, 204, 304, 200]);
+    const [head, n204, n304, stream] = r.text.split(/(?=HTTP\/1\.1 )/);
+    assert.match(head ?? '', /Content-Length: 5\r\n.*\r\n\r\n$/s);
+    assert.doesNotMatch(n204 ?? '', /ignored|Content-Length|Transfer-Encoding/);
+    assert.match(n304 ?? '', /\r\n\r\n$/);
+    assert.match(stream ?? '', /Transfer-Encoding: chunked\r\n.*\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n$/s);
+  });
+
+  it('HTTP/1.0: close-delimited without a length, keep-alive on request', async () => {
+    handler = (_req, res) => {
+      res.write('x');
+      res.end('y');
+    };
+    const plain = await exchange('GET / HTTP/1.0\r\n\r\n');
+    assert.ok(plain.closed);
+    assert.match(plain.text, /Connection: close\r\n\r\nxy$/);
+    handler = (_req, res) => res.end('xy');
+    const ka = await exchange('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', 300);
+    assert.ok(!ka.closed);
+    assert.match(ka.text, /Content-Length: 2\r\nConnection: keep-alive\r\n\r\nxy$/);
+  });
+
+  it('Expect: 100-continue is answered when the handler reads the body, not when it refuses', async () => {
+    handler = (req, res) => {
+      if (req.url === '/refuse') {
+        res.statusCode = 403;
+        res.end('no');
+        return;
+      }
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(String(n)));
+    };
+    const ok = await exchange(['POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n', 100, 'abcd', 50], 500);
+    assert.match(ok.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n.*\r\n\r\n4$/s);
+    const refused = await exchange(['POST /refuse HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n'], 500);
+    assert.deepEqual(statuses(refused.text), [403]);
+    assert.ok(refused.closed, 'a body never asked for cannot be told apart from the next request: close');
+  });
+
+  it('413 as soon as a chunked body passes the limit; plain bodies by Content-Length', async () => {
+    limits = { ...DEFAULT_LIMITS, maxBodyBytes: 10 };
+    let sawError = '';
+    handler = (req, res) => {
+      req.on('error', (e) => (sawError = (e as NodeJS.ErrnoException).code ?? ''));
+      req.resume();
+      req.on('end', () => res.end('read it all'));
+    };
+    const chunked = await exchange(['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n', 30, '8\r\n01234567\r\n', 2000], 2000);
+    assert.deepEqual(statuses(chunked.text), [413]);
+    assert.ok(chunked.closed);
+    assert.equal(sawError, 'BERTH_ERR_BODY_TOO_LARGE');
+    const plain = await exchange('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n');
+    assert.deepEqual(statuses(plain.text), [413]);
+    limits = DEFAULT_LIMITS;
+  });
+
+  it('408 for slow headers (slowloris) and a stalled body; idle keep-alive closes quietly', async () => {
+    limits = { ...DEFAULT_LIMITS, headerTimeoutMs: 300, bodyTimeoutMs: 300, keepaliveTimeoutMs: 300 };
+    handler = (req, res) => {
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    };
+    const t0 = Date.now();
+    const slow = await exchange(['GET / HTTP/1.1\r\n', 100, 'Host: a\r\n', 100, 'X-A: 1\r\n'], 3000);
+    assert.deepEqual(statuses(slow.text), [408]);
+    assert.ok(slow.closed && Date.now() - t0 < 2500);
+    const body = await exchange(['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc'], 3000);
+    assert.deepEqual(statuses(body.text), [408]);
+    const idle = await exchange('GET / HTTP/1.1\r\nHost: a\r\n\r\n', 3000);
+    assert.deepEqual(statuses(idle.text), [200]);
+    assert.ok(idle.closed, 'the keep-alive timeout closes an idle connection');
+    limits = DEFAULT_LIMITS;
+  });
+
+  it('a client abort mid-body ends the request and the response with close, nothing left behind', async () => {
+    const events: string[] = [];
+    let dataSeen!: () => void;
+    const gotData = new Promise<void>((r) => (dataSeen = r));
+    handler = (req, res) => {
+      req.on('data', () => dataSeen());
+      req.on('aborted', () => events.push('aborted'));
+      req.on('close', () => events.push('req-close'));
+      res.on('close', () => events.push('res-close'));
+    };
+    const socket: Socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nabc');
+    await gotData;
+    socket.destroy();
+    for (let i = 0; i < 50 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(events.sort(), ['aborted', 'req-close', 'res-close']);
+    for (let i = 0; i < 50 && engine.connectionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(engine.connectionCount, 0);
+  });
+
+  it('streams a large response with back-pressure to a slow reader', async () => {
+    const total = 8 * 1024 * 1024;
+    handler = (_req, res) => {
+      let sent = 0;
+      const src = new Readable({
+        read() {
+          const n = Math.min(65536, total - sent);
+          sent += n;
+          this.push(n === 0 ? null : Buffer.alloc(n, 97));
+        },
+      });
+      res.setHeader('Content-Length', total);
+      src.pipe(res);
+    };
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    socket.pause();
+    await new Promise((r) => setTimeout(r, 100));
+    let got = 0;
+    socket.on('data', (d: Buffer) => (got += d.length));
+    socket.resume();
+    await once(socket, 'close');
+    assert.ok(got > total && got < total + 300, `received ${got}`);
+  });
+
+  it('hands the socket over for an upgrade; the engine stops touching it', async () => {
+    handler = (req, res) => {
+      assert.equal(req.headers.upgrade, 'echo');
+      const { socket, head } = req.detachSocket();
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+      socket.write(head);
+      socket.on('data', (d: Buffer) => socket.write(d));
+      socket.on('end', () => socket.end());
+      assert.equal(res.headersSent, true);
+      assert.equal(res.statusCode, 101);
+    };
+    limits = { ...DEFAULT_LIMITS, keepaliveTimeoutMs: 100, headerTimeoutMs: 100 };
+    const r = await exchange(['GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly', 400, 'late'], 600);
+    limits = DEFAULT_LIMITS;
+    assert.match(r.text, /^HTTP\/1\.1 101 Switching Protocols\r\n.*\r\n\r\nearlylate$/s);
+    assert.ok(!r.closed, 'no engine timeout applies to a detached socket');
+  });
+
+  it('logs what it refuses before the pipeline', async () => {
+    rejected.length = 0;
+    const r = await exchange('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
+    assert.deepEqual(statuses(r.text), [400]);
+    assert.deepEqual(rejected, [400]);
+  });
+});

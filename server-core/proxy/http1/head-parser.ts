@@ -1,0 +1,197 @@
+// Strict HTTP/1.1 request-head parsing (RFC 9112). Pure: bytes in, a parsed head or the status to
+// answer out. Refuses what lets two parsers disagree about where a request ends (request
+// smuggling): obs-fold, whitespace before the colon, bare CR/LF, Content-Length together with
+// Transfer-Encoding, differing Content-Length values, Transfer-Encoding on HTTP/1.0.
+
+export interface HeadLimits {
+  /** Longest request line; longer → 414 (nginx `large_client_header_buffers`: 8k). */
+  maxLineBytes: number;
+  /** Longest header block; longer → 431 (nginx: 4 × 8k). */
+  maxHeadBytes: number;
+  /** Most header fields; more → 431. */
+  maxHeaders: number;
+}
+
+export const DEFAULT_HEAD_LIMITS: HeadLimits = { maxLineBytes: 8192, maxHeadBytes: 32_768, maxHeaders: 100 };
+
+export interface ParsedHead {
+  method: string;
+  target: string;
+  /** `1.1` or `1.0`. */
+  httpVersion: string;
+  rawHeaders: string[];
+  /** Declared body length; null when there is none or the body is chunked. */
+  contentLength: number | null;
+  chunked: boolean;
+  /** The client asked to keep the connection (1.1 default, 1.0 with `Connection: keep-alive`). */
+  keepAlive: boolean;
+  expectContinue: boolean;
+  /** `Connection: upgrade` + an `Upgrade` field. */
+  upgrade: boolean;
+  /** Bytes of `buf` the head used (including the empty line). */
+  consumed: number;
+}
+
+export type HeadResult =
+  | { kind: 'incomplete' }
+  | { kind: 'head'; head: ParsedHead }
+  | { kind: 'error'; status: number; reason: string };
+
+const INCOMPLETE: HeadResult = { kind: 'incomplete' };
+// eslint-disable-next-line no-control-regex -- the grammar is about control characters
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)$/;
+/** RFC 9110 §5.6.2 tchar, by char code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+/** `text[from, to)` is a non-empty token. */
+function isToken(text: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** Field values may hold HTAB, visible ASCII and obs-text; never other controls (RFC 9110 §5.5). */
+function hasBadValueChar(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+const DIGITS = /^\d{1,15}$/;
+
+function fail(status: number, reason: string): HeadResult {
+  return { kind: 'error', status, reason };
+}
+
+/** Parses the request head at the start of `buf`; `incomplete` until the empty line has arrived. */
+export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS): HeadResult {
+  // RFC 9112 §2.2: ignore at least one empty line before the request line.
+  let start = 0;
+  while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a && start < 8) start += 2;
+  const end = buf.indexOf('\r\n\r\n', start, 'latin1');
+  if (end === -1) {
+    if (buf.length - start > limits.maxHeadBytes) return fail(431, 'the request header block is too large');
+    const firstLineEnd = buf.indexOf('\r\n', start, 'latin1');
+    if ((firstLineEnd === -1 ? buf.length : firstLineEnd) - start > limits.maxLineBytes) return fail(414, 'the request line is too long');
+    // A bare LF line end never completes a CRLF head: refuse it now rather than at the timeout.
+    const lf = buf.indexOf(0x0a, start);
+    if (lf !== -1 && (lf === 0 || buf[lf - 1] !== 0x0d)) return fail(400, 'a bare LF line ending');
+    return INCOMPLETE;
+  }
+  if (end - start > limits.maxHeadBytes) return fail(431, 'the request header block is too large');
+  // The head is scanned in place (no line array, no regex per field): this runs once per request.
+  const text = buf.toString('latin1', start, end);
+  const lineEnd = text.indexOf('\r\n');
+  const requestLine = lineEnd === -1 ? text : text.slice(0, lineEnd);
+  if (requestLine.length > limits.maxLineBytes) return fail(414, 'the request line is too long');
+  const rl = REQUEST_LINE.exec(requestLine);
+  if (!rl) return fail(400, 'a malformed request line');
+  const method = rl[1] ?? '';
+  const target = rl[2] ?? '';
+  if (rl[3] !== '1') return fail(505, 'only HTTP/1.x is spoken on this connection');
+  const httpVersion = rl[4] === '0' ? '1.0' : '1.1';
+
+  let fieldCount = 0;
+  for (let at = lineEnd; at !== -1; at = text.indexOf('\r\n', at + 2)) fieldCount++;
+  if (fieldCount > limits.maxHeaders) return fail(431, 'too many header fields');
+  const rawHeaders: string[] = [];
+  let contentLength: number | null = null;
+  let transferEncoding: string | null = null;
+  let connection = '';
+  let upgradeField = false;
+  let expect: string | null = null;
+  for (let pos = lineEnd; pos !== -1; ) {
+    const from = pos + 2;
+    const next = text.indexOf('\r\n', from);
+    const to = next === -1 ? text.length : next;
+    pos = next;
+    if (to - from > limits.maxLineBytes) return fail(431, 'a header field is too long');
+    const c0 = text.charCodeAt(from);
+    // RFC 9112 §5.2: obs-fold is rejected with 400 (outside message/http).
+    if (c0 === 0x20 || c0 === 0x09) return fail(400, 'an obsolete line folding (obs-fold) in the headers');
+    const colon = text.indexOf(':', from);
+    if (colon <= from || colon >= to) return fail(400, 'a header line without a name and colon');
+    // RFC 9112 §5.1: no whitespace between the field name and the colon.
+    if (!isToken(text, from, colon)) return fail(400, 'an invalid header field name');
+    const name = text.slice(from, colon);
+    const value = trimOws(text.slice(colon + 1, to));
+    if (hasBadValueChar(value)) return fail(400, 'a control character in a header value');
+    rawHeaders.push(name, value);
+    switch (name.length) {
+      case 14:
+        if (name.toLowerCase() === 'content-length') {
+          // RFC 9110 §8.6: a list of identical values may be collapsed; differing ones are an error.
+          for (const part of value.split(',')) {
+            const v = trimOws(part);
+            if (!DIGITS.test(v)) return fail(400, 'an invalid Content-Length');
+            const n = Number(v);
+            if (contentLength !== null && contentLength !== n) return fail(400, 'conflicting Content-Length values');
+            contentLength = n;
+          }
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') connection = connection === '' ? value : `${connection}, ${value}`;
+        break;
+      case 7:
+        if (name.toLowerCase() === 'upgrade') upgradeField = true;
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect') expect = value;
+        break;
+    }
+  }
+
+  let chunked = false;
+  if (transferEncoding !== null) {
+    // RFC 9112 §6.1: a server MAY reject TE in an HTTP/1.0 request; a smuggling vector, so it does.
+    if (httpVersion === '1.0') return fail(400, 'Transfer-Encoding in an HTTP/1.0 request');
+    // RFC 9112 §6.3: TE + CL is a smuggling attempt; reject rather than pick one.
+    if (contentLength !== null) return fail(400, 'both Transfer-Encoding and Content-Length');
+    const codings = transferEncoding.split(',').map((s) => trimOws(s).toLowerCase());
+    if (codings.at(-1) !== 'chunked') return fail(400, 'a Transfer-Encoding whose final coding is not chunked');
+    if (codings.length !== 1) return fail(501, 'a transfer coding other than chunked');
+    chunked = true;
+  }
+
+  let keepAlive = httpVersion === '1.1';
+  let upgrade = false;
+  if (connection !== '') {
+    for (const token of connection.split(',')) {
+      const t = trimOws(token).toLowerCase();
+      if (t === 'close') keepAlive = false;
+      else if (t === 'keep-alive' && httpVersion === '1.0') keepAlive = true;
+      else if (t === 'upgrade') upgrade = upgradeField;
+    }
+  }
+  // A `close` anywhere wins over keep-alive.
+  if (connection !== '' && /(^|,)\s*close\s*(,|$)/i.test(connection)) keepAlive = false;
+
+  let expectContinue = false;
+  if (expect !== null) {
+    // RFC 9110 §10.1.1: 100-continue is the only expectation; others → 417.
+    if (expect.toLowerCase() !== '100-continue') return fail(417, 'an unsupported expectation');
+    expectContinue = httpVersion === '1.1';
+  }
+
+  return {
+    kind: 'head',
+    head: { method, target, httpVersion, rawHeaders, contentLength: chunked ? null : contentLength, chunked, keepAlive, expectContinue, upgrade, consumed: end + 4 },
+  };
+}
+
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}

@@ -1,0 +1,253 @@
+// Sends one static file the static handler found: picks the representation (identity, a
+// precompressed `.br`/`.gz` sibling like nginx gzip_static, or gzip/brotli on the fly like the
+// gzip filter), answers conditional requests and single ranges for it, and adds `expires` and
+// `add_header`. Small files come from the open-file cache (file-cache.ts); larger ones stream.
+// Compression is skipped for HEAD, for Range requests (ranges apply to the file's own bytes),
+// for non-text types and for bodies under 1 KiB; a compressible response carries
+// `Vary: Accept-Encoding` whatever it chose, so caches keep the variants apart.
+import type { Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import mime from 'mime-types';
+import type { StaticHandler } from '../config/schema.js';
+import { createCompressor, isCompressibleType, MIN_COMPRESS_BYTES, negotiateEncoding, weakEtag, type Coding } from './compress.js';
+import { evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
+import { resolveConfined } from './confined-path.js';
+import { FileCache, type CachedFile } from './file-cache.js';
+import type { RequestContext } from './request-context.js';
+import { logRequestError, sendBody, sendErrorPage } from './respond.js';
+import { expandVariables } from './variables.js';
+
+/** One cache per proxy worker process. */
+export const fileCache = new FileCache();
+
+/** Statuses nginx's `expires` and `add_header` apply to (without `always`). */
+const DECORATED = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
+
+const SIBLING_SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz' };
+
+/** A file the handler resolved inside its root. */
+export interface FoundFile {
+  base: string;
+  /** The path the URI maps to: names the type and the precompressed siblings. */
+  mappedPath: string;
+  realPath: string;
+  stat: Stats;
+}
+
+/** nginx `expires` and `add_header` for a response with `status`. */
+export function decorationHeaders(ctx: RequestContext, h: StaticHandler, status: number, nowMs: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!DECORATED.has(status)) return out;
+  if (h.expiresS !== undefined) {
+    if (h.expiresS === -1) {
+      // nginx `expires epoch`.
+      out.Expires = 'Thu, 01 Jan 1970 00:00:01 GMT';
+      out['Cache-Control'] = 'no-cache';
+    } else {
+      out.Expires = httpDate(nowMs + h.expiresS * 1000);
+      out['Cache-Control'] = `max-age=${h.expiresS}`;
+    }
+  }
+  for (const [name, value] of Object.entries(h.addHeaders)) {
+    out[name] = expandVariables(value, ctx).replace(/[\r\n\0]/g, '');
+  }
+  return out;
+}
+
+/** Served from memory without a disk access when the cache checked this file less than a second ago. */
+export function freshCachedFile(base: string, mappedPath: string): CachedFile | undefined {
+  return fileCache.fresh(FileCache.key(base, mappedPath));
+}
+
+export async function sendFoundFile(ctx: RequestContext, h: StaticHandler, file: FoundFile): Promise<void> {
+  const siblings = h.compress ? await findSiblings(file) : new Map<Coding, string>();
+  if (file.stat.size <= fileCache.maxFileBytes) {
+    const entry = await fileCache.load(FileCache.key(file.base, file.mappedPath), file.realPath, file.stat, siblings);
+    if (entry) return sendCachedFile(ctx, h, entry, file.mappedPath);
+  }
+  return streamFile(ctx, h, file, siblings);
+}
+
+export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entry: CachedFile, mappedPath: string): Promise<void> {
+  const { req } = ctx;
+  const contentType = typeOf(mappedPath);
+  const onTheFly = h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES;
+  const varies = onTheFly || entry.siblings.size > 0;
+  const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...entry.siblings.keys()]);
+
+  let body = entry.body;
+  let validators: Validators = { etag: entry.etag, mtimeMs: entry.mtimeMs };
+  let etagHeader = entry.etag;
+  let lastModified = entry.lastModified;
+  let encoding: Coding | null = null;
+  if (coding !== null) {
+    const sibling = entry.siblings.get(coding);
+    if (sibling) {
+      body = sibling.body;
+      validators = { etag: sibling.etag, mtimeMs: sibling.mtimeMs };
+      etagHeader = sibling.etag;
+      lastModified = sibling.lastModified;
+      encoding = coding;
+    } else {
+      const out = await fileCache.encoded(entry, coding);
+      if (out) {
+        body = out;
+        etagHeader = weakEtag(entry.etag);
+        encoding = coding;
+      }
+    }
+  }
+
+  const base = { ETag: etagHeader, 'Last-Modified': lastModified, ...(varies ? { Vary: 'Accept-Encoding' } : {}) };
+  const pre = preconditions(ctx, validators);
+  if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
+  if (pre === 'not-modified') return sendBody(ctx, 304, '', '', { ...base, ...decorationHeaders(ctx, h, 304, Date.now()) });
+
+  // Ranges only ever reach the identity representation (chooseCoding gives none for them).
+  const range = encoding === null ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), body.length, validators) : ({ kind: 'full' } as const);
+  if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${body.length}` });
+  const status = range.kind === 'partial' ? 206 : 200;
+  const start = range.kind === 'partial' ? range.start : 0;
+  const end = range.kind === 'partial' ? range.end + 1 : body.length;
+  writeHead(ctx, h, status, contentType, end - start, encoding, base, range.kind === 'partial' ? `bytes ${start}-${end - 1}/${body.length}` : null);
+  if (req.method === 'HEAD' || end <= start) {
+    ctx.res.end();
+    return;
+  }
+  const slice = start === 0 && end === body.length ? body : body.subarray(start, end);
+  ctx.bodyBytes += slice.length;
+  ctx.res.end(slice);
+}
+
+/** Large files: from disk through one handle, so headers describe the bytes sent even if the file changes. */
+async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile, siblings: ReadonlyMap<Coding, string>): Promise<void> {
+  const { req } = ctx;
+  const contentType = typeOf(file.mappedPath);
+  const onTheFly = h.compress && isCompressibleType(contentType) && file.stat.size >= MIN_COMPRESS_BYTES;
+  const varies = onTheFly || siblings.size > 0;
+  const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...siblings.keys()]);
+  const siblingPath = coding === null ? undefined : siblings.get(coding);
+
+  let handle: FileHandle;
+  let encoding: Coding | null = null;
+  let compressOnTheFly = false;
+  try {
+    handle = await open(siblingPath ?? file.realPath, 'r');
+    if (siblingPath !== undefined) encoding = coding;
+  } catch (e) {
+    if (siblingPath === undefined) throw e;
+    // The sibling vanished since it was found: serve the file itself.
+    handle = await open(file.realPath, 'r');
+  }
+  let streaming = false;
+  try {
+    const st = await handle.stat();
+    if (encoding === null && coding !== null && onTheFly) {
+      encoding = coding;
+      compressOnTheFly = true;
+    }
+    const etag = makeEtag(st.mtimeMs, st.size);
+    const validators: Validators = { etag, mtimeMs: st.mtimeMs };
+    const base = { ETag: compressOnTheFly ? weakEtag(etag) : etag, 'Last-Modified': httpDate(st.mtimeMs), ...(varies ? { Vary: 'Accept-Encoding' } : {}) };
+    const pre = preconditions(ctx, validators);
+    if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
+    if (pre === 'not-modified') return sendBody(ctx, 304, '', '', { ...base, ...decorationHeaders(ctx, h, 304, Date.now()) });
+
+    const range = encoding === null ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, validators) : ({ kind: 'full' } as const);
+    if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${st.size}` });
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : st.size - 1;
+    writeHead(
+      ctx,
+      h,
+      range.kind === 'partial' ? 206 : 200,
+      contentType,
+      compressOnTheFly ? null : end - start + 1,
+      encoding,
+      base,
+      range.kind === 'partial' ? `bytes ${start}-${end}/${st.size}` : null,
+    );
+    if (req.method === 'HEAD' || end < start) {
+      ctx.res.end();
+      return;
+    }
+    const stream = handle.createReadStream({ start, end, autoClose: true });
+    streaming = true;
+    const counted = compressOnTheFly && encoding !== null ? createCompressor(encoding, st.size) : null;
+    (counted ?? stream).on('data', (chunk: Buffer | string) => {
+      ctx.bodyBytes += chunk.length;
+    });
+    try {
+      if (counted) await pipeline(stream, counted, ctx.res);
+      else await pipeline(stream, ctx.res);
+    } catch (e) {
+      // A client that goes away mid-file is normal; a failed read is worth a log line.
+      if (stream.errored) logRequestError(ctx, 'error', `reading "${file.realPath}" failed: ${(e as Error).message}`);
+      ctx.res.destroy();
+    }
+  } finally {
+    if (!streaming) await handle.close();
+  }
+}
+
+function writeHead(
+  ctx: RequestContext,
+  h: StaticHandler,
+  status: number,
+  contentType: string,
+  length: number | null,
+  encoding: Coding | null,
+  base: Record<string, string>,
+  contentRange: string | null,
+): void {
+  const { res } = ctx;
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(base)) res.setHeader(k, v);
+  if (encoding === null) res.setHeader('Accept-Ranges', 'bytes');
+  else res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Type', contentType);
+  if (length !== null) res.setHeader('Content-Length', length);
+  if (contentRange !== null) res.setHeader('Content-Range', contentRange);
+  for (const [k, v] of Object.entries(decorationHeaders(ctx, h, status, Date.now()))) res.setHeader(k, v);
+}
+
+/** HEAD and Range requests get the identity representation. */
+function chooseCoding(ctx: RequestContext, available: readonly Coding[]): Coding | null {
+  const { req } = ctx;
+  if (available.length === 0 || req.method === 'HEAD' || req.headers.range !== undefined) return null;
+  return negotiateEncoding(headerValue(req.headers['accept-encoding']), available);
+}
+
+/** `file.br` / `file.gz` next to the mapped path, confined to the same root, regular files only. */
+async function findSiblings(file: FoundFile): Promise<Map<Coding, string>> {
+  const out = new Map<Coding, string>();
+  for (const coding of ['br', 'gzip'] as const) {
+    const found = await resolveConfined(file.base, file.mappedPath + SIBLING_SUFFIX[coding]);
+    if (found.kind === 'found' && found.stat.isFile()) out.set(coding, found.realPath);
+  }
+  return out;
+}
+
+function preconditions(ctx: RequestContext, v: Validators): ReturnType<typeof evaluatePreconditions> {
+  const { req } = ctx;
+  return evaluatePreconditions(
+    {
+      method: req.method ?? 'GET',
+      ifMatch: headerValue(req.headers['if-match']),
+      ifNoneMatch: headerValue(req.headers['if-none-match']),
+      ifModifiedSince: headerValue(req.headers['if-modified-since']),
+      ifUnmodifiedSince: headerValue(req.headers['if-unmodified-since']),
+    },
+    v,
+  );
+}
+
+function typeOf(mappedPath: string): string {
+  return mime.contentType(extname(mappedPath)) || 'application/octet-stream';
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,96 @@
+// HTTP/2 on TLS connections that negotiated `h2` by ALPN. node:http2 does the framing (a server
+// that never listens: `emit('connection', tlsSocket)`); its compatibility request/response objects
+// satisfy ProxyRequest/ProxyResponse, so requests run through the same pipeline as HTTP/1.1.
+import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { errorPageHtml, SERVER_HEADER } from '../error-pages.js';
+import type { ProxyRequest, ProxyResponse } from '../http-types.js';
+import type { ConnectionLimits } from '../http1/engine.js';
+
+export interface H2FrontOptions {
+  onRequest(req: ProxyRequest, res: ProxyResponse, connection: number): void;
+  limits(): ConnectionLimits;
+  nextConnectionId(): number;
+}
+
+/** nginx http2_max_concurrent_streams 128. */
+const MAX_CONCURRENT_STREAMS = 128;
+/** nginx large_client_header_buffers 4 × 8k: the same 32 KiB for a whole header list. */
+const MAX_HEADER_LIST = 32 * 1024;
+
+export class H2Front {
+  private readonly server: Http2Server;
+  private readonly sessions = new Set<ServerHttp2Session>();
+  private readonly ids = new WeakMap<ServerHttp2Session, number>();
+  private draining = false;
+
+  constructor(private readonly options: H2FrontOptions) {
+    this.server = createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_LIST } });
+    this.server.on('session', (session) => this.track(session));
+    this.server.on('request', (req, res) => this.request(req, res));
+    // Protocol errors on one session must not reach the process.
+    this.server.on('sessionError', () => undefined);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  accept(socket: TLSSocket): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    this.server.emit('connection', socket);
+  }
+
+  /** GOAWAY to every session: streams in flight finish, no new ones start. */
+  drain(): void {
+    this.draining = true;
+    for (const s of this.sessions) s.close();
+  }
+
+  destroyAll(): void {
+    for (const s of [...this.sessions]) s.destroy();
+  }
+
+  private track(session: ServerHttp2Session): void {
+    this.sessions.add(session);
+    this.ids.set(session, this.options.nextConnectionId());
+    session.once('close', () => this.sessions.delete(session));
+    session.on('error', () => undefined);
+    // nginx keepalive_timeout for an idle session, send_timeout for one whose writes stall: a
+    // session without any frame either way for the longer of the two is closed.
+    const l = this.options.limits();
+    const ms = Math.max(l.keepaliveTimeoutMs, l.sendTimeoutMs);
+    if (ms > 0) session.setTimeout(ms, () => session.destroy());
+  }
+
+  private request(req: Http2ServerRequest, res: Http2ServerResponse): void {
+    const connection = this.ids.get(req.stream.session as ServerHttp2Session) ?? 0;
+    Object.assign(req, { setBodyLimit: (bytes: number) => limitBody(req, res, bytes) });
+    this.options.onRequest(req, res, connection);
+  }
+}
+
+/** client_max_body_size on an h2 stream: 413 and RST_STREAM as soon as the body passes it. */
+function limitBody(req: Http2ServerRequest, res: Http2ServerResponse, bytes: number): void {
+  if (bytes <= 0) return;
+  let received = 0;
+  const onData = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received <= bytes) return;
+    req.stream.off('data', onData);
+    const err = Object.assign(new Error('the request body is larger than the site allows (maxBodyBytes)'), { code: 'BERTH_ERR_BODY_TOO_LARGE', status: 413 });
+    if (res.headersSent || res.writableEnded) {
+      req.destroy(err);
+      return;
+    }
+    const body = errorPageHtml(413);
+    res.writeHead(413, { server: SERVER_HEADER, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    // The handler's body stream fails once the 413 is out (destroying first would reset it).
+    res.end(body, () => req.destroy(err));
+  };
+  // A second 'data' listener on the stream: the compatibility request already reads it.
+  req.stream.on('data', onData);
+}

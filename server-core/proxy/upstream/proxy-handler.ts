@@ -1,0 +1,388 @@
+// The `proxy` content handler (nginx `proxy_pass`): pick a server of the upstream group, send the
+// request on a keep-alive connection, stream the answer back. nginx's rules:
+// - a failure to connect, send, or read the response header marks the server failed (max_fails)
+//   and tries the next one (`proxy_next_upstream error timeout`), unless the method is not
+//   idempotent and the request already went out, or a body byte was consumed, or the client got a byte;
+// - timeouts answer 504, other failures 502, with nginx's error.log wording;
+// - a `url` with a path replaces the location's prefix (`proxy_pass http://b/new/;` in `location /old/`);
+// - WebSocket: Upgrade is passed on, and the connection becomes a tunnel only after a 101.
+import type { Socket } from 'node:net';
+import type { ProxyHandler } from '../../config/schema.js';
+import { SERVER_HEADER, statusText } from '../error-pages.js';
+import { recordUpstream } from '../metrics.js';
+import { rawHeader } from '../raw-headers.js';
+import type { ContentHandler, ContentResult, RequestContext } from '../request-context.js';
+import { sendErrorPage } from '../respond.js';
+import { expandVariables, variableValue } from '../variables.js';
+import { parseProxyUrl } from './address.js';
+import { UpstreamExchange, type ExchangeOutcome } from './exchange.js';
+import type { UpstreamGroup } from './group.js';
+import { buildRequestHead, connectionTokens, responseHeaders, type RequestBodyFraming } from './headers.js';
+import type { UpstreamPeer } from './peer.js';
+import type { PooledSocket } from './pool.js';
+import type { ResponseSink } from './exchange.js';
+import type { ResponseHead } from './response-parser.js';
+import { openTunnel } from './tunnel.js';
+import { UpstreamError } from './upstream-error.js';
+
+/** Methods nginx may resend to the next server after the request went out (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+/** Reused keep-alive sockets may have been closed by the server an instant ago: retry on a fresh one. */
+const MAX_STALE_RETRIES = 2;
+const DONE: ContentResult = { kind: 'done' };
+/** The first attempt has tried no server yet; a Set is made only when a retry needs one. */
+const NO_PEERS: ReadonlySet<UpstreamPeer> = new Set();
+
+/** What a handler's config compiles to, once per config version. */
+interface PreparedProxy {
+  /** The URL's path part (replaces the location prefix), or null to pass the request URI. */
+  readonly uri: string | null;
+  /** Lowercased name → header name and value template. */
+  readonly setHeaders: ReadonlyMap<string, { name: string; value: string }>;
+  readonly dynamicHeaders: boolean;
+  readonly hidden: ReadonlySet<string>;
+}
+
+const prepared = new WeakMap<ProxyHandler, PreparedProxy>();
+
+function prepare(h: ProxyHandler): PreparedProxy {
+  let p = prepared.get(h);
+  if (p) return p;
+  const setHeaders = new Map<string, { name: string; value: string }>();
+  let dynamicHeaders = false;
+  for (const [name, value] of Object.entries(h.setHeaders)) {
+    setHeaders.set(name.toLowerCase(), { name, value });
+    if (value.includes('$')) dynamicHeaders = true;
+  }
+  const uri = h.url === undefined ? null : (parseProxyUrl(h.url)?.uri ?? null);
+  p = { uri, setHeaders, dynamicHeaders, hidden: new Set(h.hideHeaders.map((n) => n.toLowerCase())) };
+  prepared.set(h, p);
+  return p;
+}
+
+export const serveProxy: ContentHandler<ProxyHandler> = async (ctx, h) => {
+  const upstreams = ctx.table.upstreams;
+  const group = h.upstream !== undefined ? upstreams.byId.get(h.upstream) : h.url !== undefined ? upstreams.byUrl.get(h.url) : undefined;
+  if (!group) {
+    logUpstreamError(ctx, `no upstream "${h.upstream ?? h.url ?? ''}" is configured for this location`, null);
+    sendErrorPage(ctx, 502);
+    return DONE;
+  }
+  await new ProxyRequestRun(ctx, h, prepare(h), group).run();
+  return DONE;
+};
+
+/**
+ * The same path for a group another handler chose (the `app` handler for HTTP apps). `keepHost`
+ * sends the client's Host instead of the group's (`proxy_set_header Host $http_host`).
+ */
+export async function proxyToGroup(ctx: RequestContext, h: ProxyHandler, group: UpstreamGroup, keepHost: boolean): Promise<void> {
+  await new ProxyRequestRun(ctx, h, prepare(h), group, keepHost).run();
+}
+
+class ProxyRequestRun implements ResponseSink {
+  private clientGone = false;
+  private responseEnded = false;
+  private exchange: UpstreamExchange | null = null;
+  private readonly method: string;
+  private readonly target: string;
+  private readonly framing: RequestBodyFraming;
+  private readonly upgrade: string | null;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly h: ProxyHandler,
+    private readonly p: PreparedProxy,
+    private readonly group: UpstreamGroup,
+    private readonly keepHost = false,
+  ) {
+    this.method = ctx.req.method ?? 'GET';
+    this.target = upstreamTarget(ctx, p.uri);
+    this.framing = bodyFraming(ctx);
+    this.upgrade = h.websocket ? upgradeToken(ctx) : null;
+  }
+
+  private readonly onClientClose = (): void => {
+    // 'close' also follows a response we finished: only an earlier one is the client leaving.
+    if (this.responseEnded) return;
+    this.clientGone = true;
+    this.exchange?.abort();
+  };
+
+  async run(): Promise<void> {
+    const { ctx, onClientClose } = this;
+    ctx.res.on('close', onClientClose);
+    let tried = NO_PEERS;
+    let last: UpstreamError | null = null;
+    try {
+      for (;;) {
+        if (this.clientGone) return;
+        const peer = this.group.pick(tried, ctx.remoteAddress, Date.now());
+        if (!peer) {
+          if (last === null) {
+            logUpstreamError(ctx, 'no live upstreams while connecting to upstream', this.upstreamUrl(null));
+            sendErrorPage(ctx, 502);
+          } else {
+            sendErrorPage(ctx, last.status);
+          }
+          return;
+        }
+        const outcome = await this.attempt(peer);
+        if (outcome === 'done') return;
+        last = outcome.error;
+        if (tried === NO_PEERS) tried = new Set();
+        (tried as Set<UpstreamPeer>).add(peer);
+        if (!outcome.retry) {
+          if (!ctx.res.headersSent && !this.clientGone) sendErrorPage(ctx, last.status);
+          else if (!this.clientGone) ctx.res.destroy();
+          return;
+        }
+      }
+    } finally {
+      ctx.res.off('close', onClientClose);
+    }
+  }
+
+  /** One server: `done`, or the error and whether the next server may be tried. */
+  private async attempt(peer: UpstreamPeer): Promise<'done' | { error: UpstreamError; retry: boolean }> {
+    const started = performance.now();
+    for (let stale = 0; ; stale++) {
+      const { ctx } = this;
+      // An idle keep-alive socket is taken without a promise; only a new connection waits.
+      let pooled: PooledSocket | null = stale > 0 ? null : peer.pool.takeIdle();
+      if (pooled === null) {
+        try {
+          pooled = await peer.pool.acquire(this.h.connectTimeoutS * 1000, stale > 0);
+        } catch (e) {
+          const error = asUpstreamError(e, 'connecting to upstream');
+          this.failed(peer, error, started, 0, 0);
+          // Nothing was sent: nginx tries the next server whatever the method.
+          return { error, retry: !ctx.res.headersSent };
+        }
+      }
+      if (this.clientGone) {
+        peer.pool.release(pooled.socket, !pooled.reused);
+        peer.finished(Date.now(), false);
+        return 'done';
+      }
+      const exchange = this.newExchange(pooled.socket, peer);
+      let outcome: ExchangeOutcome;
+      try {
+        outcome = await exchange.start();
+      } catch (e) {
+        this.exchange = null;
+        const error = asUpstreamError(e, 'reading response header from upstream');
+        if (this.clientGone) {
+          // nginx 499: not the server's fault.
+          peer.finished(Date.now(), false);
+          return 'done';
+        }
+        const untouched = !exchange.responseStarted && !exchange.bodyStarted && !ctx.res.headersSent;
+        if (pooled.reused && untouched && error.kind !== 'timeout' && error.kind !== 'invalid' && stale < MAX_STALE_RETRIES) continue;
+        this.failed(peer, error, started, exchange.bytesIn, exchange.bytesOut);
+        // The request went out with the exchange's first write: only idempotent methods are resent.
+        const retry = untouched && error.kind !== 'invalid' && IDEMPOTENT.has(this.method);
+        return { error, retry };
+      }
+      this.exchange = null;
+      if (outcome.kind === 'upgraded') {
+        this.tunnel(peer, pooled.socket, outcome.leftover, started);
+        return 'done';
+      }
+      peer.pool.release(pooled.socket, outcome.reusable && !this.clientGone);
+      peer.finished(Date.now(), false);
+      recordUpstream(this.group.id, peer.address.label, ctx.res.statusCode, performance.now() - started, outcome.bytesIn, outcome.bytesOut);
+      return 'done';
+    }
+  }
+
+  private newExchange(socket: Socket, peer: UpstreamPeer): UpstreamExchange {
+    const { ctx, p } = this;
+    let setHeaders = p.setHeaders;
+    if (p.dynamicHeaders) {
+      const expanded = new Map<string, { name: string; value: string }>();
+      for (const [k, v] of p.setHeaders) expanded.set(k, { name: v.name, value: expandVariables(v.value, ctx) });
+      setHeaders = expanded;
+    }
+    const clientHost = rawHeader(ctx.req.rawHeaders, 'host') ?? null;
+    const head = buildRequestHead({
+      method: this.method,
+      target: this.target,
+      rawHeaders: ctx.req.rawHeaders,
+      proxyHost: this.keepHost ? (clientHost ?? ctx.host ?? this.group.spec.proxyHost) : this.group.spec.proxyHost,
+      clientAddress: ctx.remoteAddress,
+      scheme: ctx.listener.protocol,
+      clientHost,
+      body: this.framing,
+      upgrade: this.upgrade,
+      keepAlive: peer.pool.maxIdle > 0,
+      setHeaders,
+    });
+    const exchange = new UpstreamExchange(
+      {
+        socket,
+        head,
+        method: this.method,
+        body: this.framing.kind === 'none' ? null : ctx.req,
+        framing: this.framing,
+        readTimeoutMs: this.h.readTimeoutS * 1000,
+        sendTimeoutMs: this.h.sendTimeoutS * 1000,
+      },
+      this,
+    );
+    this.exchange = exchange;
+    return exchange;
+  }
+
+  // ── ResponseSink: the exchange's response, passed to the client ───────────────────────────────
+
+  head(head: ResponseHead): void {
+    this.writeHead(head);
+  }
+
+  body(chunk: Buffer): boolean {
+    this.ctx.bodyBytes += chunk.length;
+    return this.ctx.res.write(chunk);
+  }
+
+  end(): void {
+    this.responseEnded = true;
+    this.ctx.res.end();
+  }
+
+  /** Back-pressure: the exchange pauses the upstream socket; the client's drain resumes it. */
+  private readonly onClientDrain = (): void => this.exchange?.resume();
+
+  private writeHead(head: ResponseHead): void {
+    const { res } = this.ctx;
+    if (head.statusCode === 101) {
+      this.lastUpgradeHead = head;
+      return;
+    }
+    const keepLength = head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD');
+    const headers = responseHeaders(head.rawHeaders, this.p.hidden, keepLength);
+    res.statusCode = head.statusCode;
+    res.statusMessage = head.statusMessage || statusText(head.statusCode);
+    for (const [lower, { name, values }] of headers) {
+      // Content-Length repeats only with equal values (the parser checked): send it once.
+      if (lower === 'content-length' || values.length === 1) res.setHeader(name, values[0] ?? '');
+      else res.setHeader(name, values);
+    }
+    res.writeHead(head.statusCode);
+    if (this.exchange) res.on('drain', this.onClientDrain);
+  }
+
+  private tunnel(peer: UpstreamPeer, upstream: Socket, leftover: Buffer | null, started: number): void {
+    const { ctx } = this;
+    const detach = ctx.req.detachSocket;
+    if (this.upgrade === null || !detach) {
+      // A 101 we did not ask for: nginx answers 502 "upstream sent invalid header".
+      upstream.destroy();
+      const error = new UpstreamError('invalid', 'reading response header from upstream');
+      this.failed(peer, error, started, 0, 0);
+      sendErrorPage(ctx, 502);
+      return;
+    }
+    // The upstream's 101 head is re-sent to the client with its own Upgrade/Connection pair.
+    const { socket: client, head } = detach.call(ctx.req);
+    const lastHead = this.lastUpgradeHead;
+    let text = `HTTP/1.1 101 ${lastHead?.statusMessage || 'Switching Protocols'}\r\nServer: ${SERVER_HEADER}\r\n`;
+    if (lastHead) for (const [, { name, values }] of responseHeaders(lastHead.rawHeaders, this.p.hidden, false)) for (const v of values) text += `${name}: ${v}\r\n`;
+    const reply = lastHead ? headerValue(lastHead.rawHeaders, 'upgrade') : null;
+    text += `Connection: upgrade\r\nUpgrade: ${reply ?? this.upgrade}\r\n\r\n`;
+    this.responseEnded = true;
+    client.write(text, 'latin1');
+    if (leftover) client.write(leftover);
+    if (head.length > 0) upstream.write(head);
+    recordUpstream(this.group.id, peer.address.label, 101, performance.now() - started, 0, 0);
+    openTunnel(client, upstream, this.h.readTimeoutS * 1000, () => peer.finished(Date.now(), false));
+  }
+
+  private lastUpgradeHead: ResponseHead | null = null;
+
+  private failed(peer: UpstreamPeer, error: UpstreamError, started: number, bytesIn: number, bytesOut: number): void {
+    peer.finished(Date.now(), true);
+    recordUpstream(this.group.id, peer.address.label, error.status, performance.now() - started, bytesIn, bytesOut);
+    logUpstreamError(this.ctx, error.message, this.upstreamUrl(peer));
+  }
+
+  /** nginx's `upstream: "http://127.0.0.1:3000/path"` in error lines. */
+  private upstreamUrl(peer: UpstreamPeer | null): string {
+    const where = peer === null ? this.group.id : peer.address.kind === 'unix' ? `unix:${peer.address.path}:` : peer.address.label;
+    return `http://${where}${this.target}`;
+  }
+}
+
+function headerValue(rawHeaders: readonly string[], lower: string): string | null {
+  for (let i = 0; i < rawHeaders.length; i += 2) if ((rawHeaders[i] ?? '').toLowerCase() === lower) return rawHeaders[i + 1] ?? null;
+  return null;
+}
+
+function logUpstreamError(ctx: RequestContext, message: string, upstream: string | null): void {
+  ctx.errorLog.write('error', message, {
+    connection: ctx.connection,
+    client: ctx.remoteAddress,
+    server: ctx.site?.serverName ?? '',
+    request: ctx.requestLine,
+    upstream: upstream ?? undefined,
+    host: typeof ctx.req.headers.host === 'string' ? ctx.req.headers.host : undefined,
+  });
+}
+
+function asUpstreamError(e: unknown, phase: UpstreamError['phase']): UpstreamError {
+  if (e instanceof UpstreamError) return e;
+  const err = e as NodeJS.ErrnoException;
+  return typeof err?.code === 'string' ? UpstreamError.fromErrno(err, phase) : new UpstreamError('error', phase, `${String((e as Error)?.message ?? e)} while ${phase}`);
+}
+
+/** The request body's framing towards the upstream: as declared, chunked bodies re-chunked. */
+function bodyFraming(ctx: RequestContext): RequestBodyFraming {
+  const raw = ctx.req.rawHeaders;
+  if (rawHeader(raw, 'transfer-encoding') !== undefined) return { kind: 'chunked' };
+  const cl = rawHeader(raw, 'content-length');
+  if (cl !== undefined) {
+    const n = Number(cl);
+    if (Number.isSafeInteger(n) && n >= 0) return n === 0 ? { kind: 'length', length: 0 } : { kind: 'length', length: n };
+  }
+  return NO_BODY;
+}
+
+const NO_BODY: RequestBodyFraming = { kind: 'none' };
+
+/** The Upgrade token when the client asks for a protocol switch this transport can hand over. */
+function upgradeToken(ctx: RequestContext): string | null {
+  const { req } = ctx;
+  // Most requests have no Upgrade field: answer without building `req.headers`.
+  if (rawHeader(req.rawHeaders, 'upgrade') === undefined) return null;
+  const upgrade = req.headers.upgrade;
+  if (typeof upgrade !== 'string' || upgrade === '' || req.httpVersion !== '1.1' || typeof req.detachSocket !== 'function') return null;
+  return connectionTokens(req.rawHeaders).has('upgrade') ? upgrade : null;
+}
+
+/**
+ * The request-target sent upstream. With a URI in `url`, nginx swaps the location's prefix in the
+ * normalised URI for it; without one, the client's URI goes unchanged, unless an internal
+ * redirect (try_files, index) changed it, then the new URI.
+ */
+export function upstreamTarget(ctx: RequestContext, uri: string | null): string {
+  if (uri !== null) {
+    const loc = ctx.location;
+    const prefix = loc && !loc.implicit && loc.match.kind !== 'regex' && loc.match.kind !== 'regex-i' && ctx.uri.startsWith(loc.match.path) ? loc.match.path.length : 0;
+    const path = uri + escapeUri(ctx.uri.slice(prefix));
+    return ctx.args === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${ctx.args}`;
+  }
+  if (ctx.internalRedirects === 0) return variableValue(ctx, 'request_uri') ?? '/';
+  return ctx.args === '' ? escapeUri(ctx.uri) : `${escapeUri(ctx.uri)}?${ctx.args}`;
+}
+
+/** nginx ngx_escape_uri(NGX_ESCAPE_URI) for a decoded path: controls, space, non-ASCII and `"#%?<>\\^\`{|}`. */
+export function escapeUri(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x20"#%?<>\\^`{|}\x7f-\uffff]/.test(path)) return path;
+  let out = '';
+  for (const byte of Buffer.from(path, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += byte <= 0x20 || byte >= 0x7f || '"#%?<>\\^`{|}'.includes(c) ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}` : c;
+  }
+  return out;
+}

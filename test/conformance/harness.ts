@@ -1,0 +1,201 @@
+// The differential harness: one nginx config, run by real nginx and — imported through
+// `POST /api/v1/import` — by a real `berth serve` on a temp data dir. Every corpus request goes to
+// both on loopback; status, chosen headers and body are compared. Ports differ between the two,
+// so the port inside Location headers is normalised before comparing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { mimeTypesFile } from '../../server-core/interop/nginx/export.js';
+import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { ECHO_HEADER, type Echo } from './upstream.js';
+
+export const NGINX_BIN = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface CorpusCase {
+  name: string;
+  method?: string;
+  /** Sent as written (no URL normalisation), so `..` and `%2e` reach the server. */
+  path: string;
+  headers?: Record<string, string>;
+  /** Headers computed from this server's own earlier answer (If-None-Match from its ETag…). */
+  fromPrevious?: (previous: Reply) => Record<string, string>;
+  /** The case whose answer `fromPrevious` reads. */
+  previous?: string;
+  /** A request body; sent with Content-Length unless `chunked`. */
+  body?: Buffer;
+  chunked?: boolean;
+  /** Send the request this many times in a row; the answers' bodies are joined (balancing order). */
+  repeat?: number;
+  /** More response headers to compare for this case. */
+  compareHeaders?: string[];
+}
+
+/** Headers compared when either side sends them. */
+export const COMPARED_HEADERS = ['content-type', 'content-length', 'location', 'content-range', 'accept-ranges', 'etag', 'last-modified', 'allow', 'cache-control', 'expires', 'www-authenticate', 'x-upstream'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function send(port: number, c: CorpusCase, extra: Record<string, string> = {}): Promise<Reply> {
+  if ((c.repeat ?? 1) <= 1) return sendOnce(port, c, extra);
+  const replies: Reply[] = [];
+  for (let i = 0; i < (c.repeat ?? 1); i++) replies.push(await sendOnce(port, c, extra));
+  const last = replies.at(-1) as Reply;
+  const statuses = [...new Set(replies.map((r) => r.status))];
+  return { status: statuses.length === 1 ? last.status : -1, headers: last.headers, body: Buffer.concat(replies.map((r) => r.body)) };
+}
+
+function sendOnce(port: number, c: CorpusCase, extra: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { Host: 'conf.test', Connection: 'close', ...c.headers, ...extra };
+    if (c.body && !c.chunked) headers['Content-Length'] = String(c.body.length);
+    const req = request({ host: '127.0.0.1', port, method: c.method ?? 'GET', path: c.path, headers, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${c.method ?? 'GET'} ${c.path} on port ${port} within 5 s`)));
+    req.on('error', reject);
+    if (c.body) req.end(c.body);
+    else req.end();
+  });
+}
+
+export interface RunningNginx {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Real nginx in the foreground with its own prefix; logs and pid stay in `prefix`. */
+export async function startNginx(prefix: string, config: string, port: number, workers = 1): Promise<RunningNginx> {
+  if (!NGINX_BIN) throw new Error('nginx is not installed');
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  writeFileSync(join(prefix, 'mime.types'), mimeTypesFile());
+  const conf = join(prefix, 'nginx.conf');
+  writeFileSync(conf, `error_log ${join(prefix, 'logs', 'error.log')};\npid ${join(prefix, 'nginx.pid')};\nevents { worker_connections 64; }\n${config}`);
+  const proc: ChildProcess = spawn(NGINX_BIN, ['-p', prefix, '-c', conf, '-g', `daemon off; worker_processes ${workers};`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  let exited = false;
+  const gone = new Promise<void>((r) => proc.once('exit', () => ((exited = true), r())));
+  await waitFor(`nginx on port ${port}`, async () => {
+    if (exited) throw new Error(`nginx exited: ${err}`);
+    return send(port, { name: 'probe', path: '/' }).then(
+      () => true,
+      () => undefined,
+    );
+  });
+  return {
+    port,
+    stop: async () => {
+      if (!exited) proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * `berth serve` with the config imported through the admin API (as `berth import nginx` does).
+ * One worker by default, as nginx runs here (worker_processes 1): balancing state is per worker
+ * process in both, so sequential orders only compare with one worker each. limit_req is shared by
+ * the workers in both (nginx's shared zone; Berth's zone in the supervisor).
+ */
+export async function startBerthWith(config: string, port: number, workers = 1): Promise<BerthProcess> {
+  const berth = await startBerth({ args: ['--proxy-workers', String(workers)] });
+  try {
+    const res = await berth.api<{ issues?: unknown[]; warnings?: unknown[]; error?: unknown }>('/api/v1/import', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ nginx: ['/conformance/nginx.conf'], files: [{ path: '/conformance/nginx.conf', content: config }] }),
+    });
+    if (res.status !== 200) throw new Error(`the import was refused (${res.status}): ${JSON.stringify(res.body)}`);
+    await waitFor(`berth proxy on port ${port}`, async () =>
+      send(port, { name: 'probe', path: '/' }).then(
+        (r) => (r.status === 200 ? true : undefined),
+        () => undefined,
+      ),
+    );
+    return berth;
+  } catch (e) {
+    await berth.stop();
+    berth.cleanup();
+    throw e;
+  }
+}
+
+export interface Difference {
+  case: string;
+  field: string;
+  nginx: string;
+  berth: string;
+}
+
+export function compare(name: string, a: Reply, b: Reply, portA: number, portB: number, extraHeaders: readonly string[] = []): Difference[] {
+  const out: Difference[] = [];
+  if (a.status !== b.status) out.push({ case: name, field: 'status', nginx: String(a.status), berth: String(b.status) });
+  for (const h of [...COMPARED_HEADERS, ...extraHeaders]) {
+    const va = (a.headers[h] ?? '(none)').replace(`:${portA}`, ':PORT');
+    const vb = (b.headers[h] ?? '(none)').replace(`:${portB}`, ':PORT');
+    if (va !== vb) out.push({ case: name, field: `header ${h}`, nginx: va, berth: vb });
+  }
+  if (a.headers[ECHO_HEADER] === '1' && b.headers[ECHO_HEADER] === '1' && a.body.length > 0 && b.body.length > 0) out.push(...compareEchoes(name, a.body, b.body));
+  else if (!a.body.equals(b.body)) out.push({ case: name, field: 'body', nginx: preview(a.body), berth: preview(b.body) });
+  return out;
+}
+
+/** What the upstream saw, field by field (`upstream header x-real-ip`, `upstream body`…). */
+function compareEchoes(name: string, a: Buffer, b: Buffer): Difference[] {
+  const out: Difference[] = [];
+  const parse = (body: Buffer): Echo | null => {
+    try {
+      return JSON.parse(body.toString('utf8')) as Echo;
+    } catch {
+      return null;
+    }
+  };
+  const ea = parse(a);
+  const eb = parse(b);
+  if (ea === null || eb === null) {
+    if (!a.equals(b)) out.push({ case: name, field: 'body', nginx: preview(a), berth: preview(b) });
+    return out;
+  }
+  const field = (f: string, va: string, vb: string) => {
+    if (va !== vb) out.push({ case: name, field: `upstream ${f}`, nginx: va, berth: vb });
+  };
+  field('method', ea.method, eb.method);
+  field('url', ea.url, eb.url);
+  field('http version', ea.version, eb.version);
+  field('body', `${ea.bodyLength} bytes sha256 ${ea.bodySha256.slice(0, 12)}`, `${eb.bodyLength} bytes sha256 ${eb.bodySha256.slice(0, 12)}`);
+  for (const h of [...new Set([...Object.keys(ea.headers), ...Object.keys(eb.headers)])].sort()) {
+    field(`header ${h}`, (ea.headers[h] ?? '(none)').replace(/127\.0\.0\.1:\d+/, '127.0.0.1:UPSTREAM'), (eb.headers[h] ?? '(none)').replace(/127\.0\.0\.1:\d+/, '127.0.0.1:UPSTREAM'));
+  }
+  return out;
+}
+
+function preview(b: Buffer): string {
+  const s = b.toString('utf8');
+  return s.length > 80 ? `${s.slice(0, 80)}… (${b.length} bytes)` : s;
+}

@@ -1,0 +1,275 @@
+// Differential conformance for the reverse proxy and the access phase: request headers the
+// upstream sees (Host, X-Forwarded-*, hop-by-hop), large bodies both ways, upstream statuses,
+// 502/504, balancing order (weights, least_conn, ip_hash, backup, down), allow/deny, basic auth
+// with an `htpasswd -B` file, client_max_body_size (Content-Length and chunked), limit_req, and
+// nginx's phase order (`return` answers before limit_req, allow/deny and auth_basic). A second
+// corpus runs limit_req with two workers on each side: both share one zone.
+// Real nginx and Berth (the same config imported) proxy to the same upstreams (upstream.ts).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BerthProcess } from '../helpers/berth-process.js';
+import { runCorpus } from './corpus.js';
+import { freePort, NGINX_BIN, startBerthWith, startNginx, type CorpusCase, type RunningNginx } from './harness.js';
+import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
+
+const HTPASSWD_BIN = ['/usr/bin/htpasswd', '/usr/sbin/htpasswd'].find((p) => existsSync(p)) ?? null;
+
+interface Ports {
+  a: number;
+  b: number;
+  c: number;
+  dead: number;
+}
+
+function configFor(port: number, u: Ports, root: string): string {
+  const pass = `proxy_pass http://127.0.0.1:${u.a};`;
+  return `http {
+    include mime.types;
+    default_type application/octet-stream;
+    access_log off;
+
+    upstream weighted { server 127.0.0.1:${u.a} weight=3; server 127.0.0.1:${u.b}; server 127.0.0.1:${u.c} down; }
+    upstream fewest { least_conn; server 127.0.0.1:${u.a}; server 127.0.0.1:${u.b}; }
+    upstream sticky { ip_hash; server 127.0.0.1:${u.a}; server 127.0.0.1:${u.b}; server 127.0.0.1:${u.c}; }
+    upstream spare { server 127.0.0.1:${u.dead} max_fails=1 fail_timeout=30s; server 127.0.0.1:${u.c} backup; }
+    upstream pooled { server 127.0.0.1:${u.b}; keepalive 4; }
+
+    limit_req_zone $binary_remote_addr zone=slow:1m rate=1r/m;
+
+    server {
+        listen ${port} default_server;
+        server_name conf.test;
+        location = / { return 200 "ready"; }
+    }
+    server {
+        listen ${port};
+        server_name proxy.test;
+        client_max_body_size 20m;
+        location /plain/ { ${pass} }
+        location /recipe/ {
+            proxy_pass http://127.0.0.1:${u.a}/;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Set-By-Proxy "yes";
+        }
+        location /pool/ {
+            proxy_pass http://pooled;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location /dead/ { proxy_pass http://127.0.0.1:${u.dead}; }
+        location /timeout/ { ${pass} proxy_read_timeout 1s; }
+    }
+    server {
+        listen ${port};
+        server_name lb.test;
+        location /lb/ { proxy_pass http://weighted; }
+        location /fewest/ { proxy_pass http://fewest; }
+        location /sticky/ { proxy_pass http://sticky; }
+        location /backup/ { proxy_pass http://spare; }
+    }
+    server {
+        listen ${port};
+        server_name deny.test;
+        deny 127.0.0.1;
+        allow all;
+        location / { ${pass} }
+        location = /ret { return 200 "return runs before the access phase"; }
+    }
+    server {
+        listen ${port};
+        server_name allow.test;
+        allow 10.0.0.0/8;
+        allow 127.0.0.0/8;
+        deny all;
+        location / { ${pass} }
+    }
+    server {
+        listen ${port};
+        server_name auth.test;
+        auth_basic "Staff only";
+        auth_basic_user_file ${root}/htpasswd;
+        location / { ${pass} }
+        location = /ret { return 200 "return runs before auth_basic"; }
+    }
+    server {
+        listen ${port};
+        server_name small.test;
+        client_max_body_size 1k;
+        root ${root}/site;
+        location / { ${pass} }
+        location /files/ { }
+    }
+    server {
+        listen ${port};
+        server_name rate.test;
+        limit_req zone=slow;
+        location / { proxy_pass http://127.0.0.1:${u.a}; }
+        location = /ret { return 200 "return runs before limit_req"; }
+    }
+}
+`;
+}
+
+const host = (h: string, more: Record<string, string> = {}) => ({ Host: h, ...more });
+const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+const MiB = 1024 * 1024;
+
+const corpus: CorpusCase[] = [
+  // Request side: what the upstream sees.
+  { name: 'proxy: default headers', path: '/plain/echo?q=1', headers: host('proxy.test') },
+  { name: 'proxy: client X-Forwarded-For and a custom header', path: '/plain/echo', headers: host('proxy.test', { 'X-Forwarded-For': '10.1.2.3', 'X-Custom': 'passed', 'User-Agent': 'corpus/1' }) },
+  { name: 'proxy: the usual proxy_set_header recipe', path: '/recipe/echo/a%20b?x=y', headers: host('proxy.test', { 'X-Forwarded-For': '10.1.2.3' }) },
+  {
+    name: 'proxy: hop-by-hop request headers',
+    path: '/plain/echo',
+    headers: host('proxy.test', { Connection: 'close, X-Named-By-Connection', 'X-Named-By-Connection': 'secret', 'Keep-Alive': 'timeout=5', TE: 'trailers', 'Proxy-Connection': 'keep-alive', Cookie: 'k=v' }),
+  },
+  { name: 'proxy: keepalive pool (Connection "")', path: '/pool/echo', headers: host('proxy.test') },
+  { name: 'proxy: 4 MiB upload with Content-Length', method: 'POST', path: '/plain/echo', headers: host('proxy.test', { 'Content-Type': 'application/octet-stream' }), body: pattern(4 * MiB) },
+  { name: 'proxy: 4 MiB chunked upload', method: 'PUT', path: '/plain/echo', headers: host('proxy.test'), body: pattern(4 * MiB), chunked: true },
+  { name: 'proxy: small form POST', method: 'POST', path: '/recipe/echo', headers: host('proxy.test', { 'Content-Type': 'application/x-www-form-urlencoded' }), body: Buffer.from('a=1&b=2') },
+  // Response side.
+  { name: 'proxy: 8 MiB download', path: '/plain/big?n=8388608', headers: host('proxy.test') },
+  { name: 'proxy: HEAD of a download', method: 'HEAD', path: '/plain/big?n=1000', headers: host('proxy.test') },
+  { name: 'proxy: chunked response', path: '/plain/chunked', headers: host('proxy.test') },
+  { name: 'proxy: hop-by-hop and hidden response headers', path: '/plain/hop', headers: host('proxy.test'), compareHeaders: ['x-named-by-connection', 'keep-alive', 'x-accel-buffering', 'x-pad', 'x-end-to-end', 'set-cookie'] },
+  { name: 'proxy: upstream 404 passes through', path: '/plain/status/404', headers: host('proxy.test') },
+  { name: 'proxy: upstream 302 with a relative Location', path: '/plain/status/302', headers: host('proxy.test') },
+  { name: 'proxy: upstream 204', path: '/plain/status/204', headers: host('proxy.test') },
+  { name: 'proxy: upstream 500 passes through', path: '/plain/status/500', headers: host('proxy.test') },
+  { name: 'proxy: refused connection is 502', path: '/dead/x', headers: host('proxy.test') },
+  { name: 'proxy: read timeout is 504', path: '/timeout/slow', headers: host('proxy.test') },
+  // Balancing: the order of servers over consecutive requests.
+  { name: 'balance: weights 3:1, a down server never chosen', path: '/lb/id', headers: host('lb.test'), repeat: 8 },
+  { name: 'balance: least_conn, sequential requests', path: '/fewest/id', headers: host('lb.test'), repeat: 6 },
+  { name: 'balance: ip_hash keeps one server', path: '/sticky/id', headers: host('lb.test'), repeat: 4 },
+  { name: 'balance: backup after a refused primary', path: '/backup/id', headers: host('lb.test'), repeat: 3 },
+  // Access rules.
+  { name: 'access: deny 127.0.0.1 is 403', path: '/x', headers: host('deny.test') },
+  { name: 'access: deny does not stop return (rewrite phase first)', path: '/ret', headers: host('deny.test') },
+  { name: 'access: allow 127.0.0.0/8', path: '/echo', headers: host('allow.test') },
+  { name: 'auth: no credentials is 401', path: '/echo', headers: host('auth.test') },
+  { name: 'auth: wrong password is 401', path: '/echo', headers: host('auth.test', basic('alice', 'wrong')) },
+  { name: 'auth: unknown user is 401', path: '/echo', headers: host('auth.test', basic('mallory', 'open sesame')) },
+  { name: 'auth: right password (bcrypt) is 200', path: '/echo', headers: host('auth.test', basic('alice', 'open sesame')) },
+  { name: 'auth: malformed Authorization is 401', path: '/echo', headers: host('auth.test', { Authorization: 'Basic !!!' }) },
+  { name: 'auth: return is answered without credentials (rewrite phase first)', path: '/ret', headers: host('auth.test') },
+  // Body limits.
+  { name: 'limits: body under client_max_body_size', method: 'POST', path: '/echo', headers: host('small.test'), body: pattern(500) },
+  { name: 'limits: body of exactly 1k', method: 'POST', path: '/echo', headers: host('small.test'), body: pattern(1024) },
+  { name: 'limits: Content-Length over the limit is 413', method: 'POST', path: '/echo', headers: host('small.test'), body: pattern(2000) },
+  { name: 'limits: chunked body over the limit is 413', method: 'POST', path: '/echo', headers: host('small.test'), body: pattern(2000), chunked: true },
+  { name: 'limits: Content-Length over the limit on a static location', method: 'POST', path: '/files/a.txt', headers: host('small.test'), body: pattern(2000) },
+  { name: 'limits: limit_req first request', path: '/id', headers: host('rate.test') },
+  { name: 'limits: limit_req second request within the minute is 503', path: '/id', headers: host('rate.test') },
+  { name: 'limits: return is not rate-limited (rewrite phase first)', path: '/ret', headers: host('rate.test'), repeat: 3 },
+  { name: 'limits: limit_req still 503 after the returns', path: '/id', headers: host('rate.test') },
+];
+
+/** limit_req with two worker processes on both sides: nginx's zone and Berth's are shared by the workers. */
+function sharedZoneConfig(port: number, upstream: number): string {
+  return `http {
+    access_log off;
+    limit_req_zone $binary_remote_addr zone=shared:1m rate=1r/m;
+    server {
+        listen ${port} default_server;
+        server_name conf.test;
+        location = / { return 200 "ready"; }
+    }
+    server {
+        listen ${port};
+        server_name rate.test;
+        limit_req zone=shared burst=3 nodelay;
+        location / { proxy_pass http://127.0.0.1:${upstream}; }
+    }
+}
+`;
+}
+
+// Each request on a new connection (Connection: close), so they spread over the workers.
+const sharedZoneCorpus: CorpusCase[] = Array.from({ length: 7 }, (_, i) => ({
+  name: `limits, 2 workers: burst=3 nodelay, request ${i + 1} on a new connection`,
+  path: '/id',
+  headers: host('rate.test'),
+}));
+
+describe('differential conformance: Berth vs nginx (proxy, balancing, access, limits)', { skip: NGINX_BIN ? (HTPASSWD_BIN ? false : 'htpasswd is not installed (apt-get install apache2-utils)') : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
+  let root = '';
+  let nginx: RunningNginx | null = null;
+  let berth: BerthProcess | null = null;
+  const upstreams: RunningUpstream[] = [];
+  let nginxPort = 0;
+  let berthPort = 0;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'berth-conformance-proxy-'));
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, 'site', 'files'), { recursive: true });
+    writeFileSync(join(root, 'site', 'files', 'a.txt'), 'a\n');
+    const made = spawnSync(HTPASSWD_BIN as string, ['-B', '-b', '-c', join(root, 'htpasswd'), 'alice', 'open sesame'], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`htpasswd -B failed: ${made.stderr}`);
+    chmodSync(join(root, 'htpasswd'), 0o644); // nginx's worker may run as another user
+    for (const id of ['a', 'b', 'c']) upstreams.push(await startUpstream(id));
+    const [a, b, c] = upstreams as [RunningUpstream, RunningUpstream, RunningUpstream];
+    const ports: Ports = { a: a.port, b: b.port, c: c.port, dead: await freePort() };
+    nginxPort = await freePort();
+    berthPort = await freePort();
+    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, ports, root), nginxPort);
+    berth = await startBerthWith(configFor(berthPort, ports, root), berthPort);
+  });
+
+  after(async () => {
+    await nginx?.stop();
+    if (berth) {
+      await berth.stop();
+      berth.cleanup();
+    }
+    await Promise.all(upstreams.map((u) => u.close()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
+    await runCorpus('proxy, balancing, access, limits', corpus, nginxPort, berthPort);
+  });
+});
+
+describe('differential conformance: limit_req with 2 workers on each side (shared zone)', { skip: NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
+  let root = '';
+  let nginx: RunningNginx | null = null;
+  let berth: BerthProcess | null = null;
+  let upstream: RunningUpstream | null = null;
+  let nginxPort = 0;
+  let berthPort = 0;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'berth-conformance-zone-'));
+    upstream = await startUpstream('a');
+    nginxPort = await freePort();
+    berthPort = await freePort();
+    nginx = await startNginx(join(root, 'nginx'), sharedZoneConfig(nginxPort, upstream.port), nginxPort, 2);
+    berth = await startBerthWith(sharedZoneConfig(berthPort, upstream.port), berthPort, 2);
+  });
+
+  after(async () => {
+    await nginx?.stop();
+    if (berth) {
+      await berth.stop();
+      berth.cleanup();
+    }
+    await upstream?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('burst + 1 pass, then 503, exactly as nginx', async () => {
+    const result = await runCorpus('limit_req, 2 workers', sharedZoneCorpus, nginxPort, berthPort);
+    assert.equal(result.differences.length, 0);
+  });
+});

@@ -1,0 +1,223 @@
+// The config editor in a real Chromium against a real `berth serve` and two real upstream servers:
+// build an upstream and a site (static + proxy) in the dashboard, see a field error, review the
+// diff, apply, send traffic through the proxy (both servers answer), roll back from the history
+// (the proxy location is gone: 404), and switch the editor to 中文.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { makeTempDir, startBerth, waitFor } from '../helpers/berth-process.js';
+import type { BerthProcess } from '../helpers/berth-process.js';
+import { httpRequest } from '../helpers/http.js';
+import { startUpstream, type TestUpstream } from '../helpers/upstream-servers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const resultsDir = join(process.cwd(), 'test-results');
+const HOST = 'e2e.localhost';
+
+type Messages = { [key: string]: string | Messages };
+const loadLocale = (name: string): Messages => JSON.parse(readFileSync(join(process.cwd(), 'renderer', 'src', 'locales', `${name}.json`), 'utf8')) as Messages;
+function message(messages: Messages, path: string): string {
+  let node: string | Messages | undefined = messages;
+  for (const part of path.split('.')) node = typeof node === 'object' ? node[part] : undefined;
+  assert.equal(typeof node, 'string', `no message "${path}"`);
+  return node as string;
+}
+
+const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Chromium to run the editor e2e test`;
+
+describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 180_000 }, () => {
+  let berth: BerthProcess | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let one: TestUpstream | undefined;
+  let two: TestUpstream | undefined;
+  let httpPort = 0;
+  let siteIndex = 0;
+  let versionWithStaticOnly = 0;
+  let running = 0;
+  const errors: string[] = [];
+  const en = loadLocale('en');
+  const zh = loadLocale('zh-CN');
+  const webRoot = makeTempDir('berth-e2e-root-');
+
+  before(async () => {
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>e2e</title><p>static e2e page</p>\n');
+    one = await startUpstream('one');
+    two = await startUpstream('two');
+    berth = await startBerth();
+    httpPort = (await berth.status()).proxy.httpPort;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    if (berth) {
+      await berth.stop();
+      berth.cleanup();
+    }
+    await one?.kill();
+    await two?.kill();
+  });
+
+  const applyState = () => page.getByTestId('apply-state');
+
+  async function reviewAndApply(note: string, screenshot?: string): Promise<number> {
+    await applyState().filter({ hasText: message(en, 'editor.bar.ready') }).waitFor();
+    await page.getByTestId('review-open').click();
+    await page.getByTestId('diff').waitFor();
+    if (screenshot) await page.screenshot({ path: join(resultsDir, screenshot), fullPage: true });
+    await page.getByTestId('apply-note').fill(note);
+    await page.getByTestId('apply').click();
+    await page.getByTestId('apply-ok').waitFor();
+    assert.ok(berth);
+    const status = await berth.status();
+    return status.config.version;
+  }
+
+  it('creates a two-server upstream on the Upstreams page', async () => {
+    assert.ok(berth && one && two);
+    await page.goto(berth.dashboardUrl);
+    await page.getByTestId('nav-upstreams').click();
+    await page.getByTestId('upstreams-empty').waitFor();
+    await page.getByTestId('add-upstream').click();
+    await page.getByTestId('upstream-id').fill('pair');
+    await page.getByTestId('server-address-0').fill(`127.0.0.1:${one.port}`);
+    await page.getByTestId('add-server').click();
+    await page.getByTestId('server-address-1').fill('not an address');
+    // The server's issue appears at its field, named by path.
+    const fieldError = page.locator('[data-issue-path="upstreams.0.servers.1.address"]').first();
+    await fieldError.waitFor();
+    await page.getByTestId('server-address-1').fill(`127.0.0.1:${two.port}`);
+    await applyState().filter({ hasText: message(en, 'editor.bar.ready') }).waitFor();
+    assert.equal(await page.locator('.field-error').count(), 0);
+  });
+
+  it('adds a site with a static location, shows field errors, and applies it', async () => {
+    await page.getByTestId('nav-sites').click();
+    await page.getByTestId('add-site').click();
+    await page.getByTestId('site-editor').waitFor();
+    siteIndex = (await page.locator('[data-testid^="site-row-"]').count()) - 1;
+    await page.getByTestId('site-id').fill('e2e');
+    // An empty name list is refused: the error shows at the names field.
+    await page.getByTestId('site-names').fill('');
+    await page.locator(`[data-issue-path="sites.${siteIndex}.names"]`).first().waitFor();
+    assert.equal(await page.getByTestId('site-names').getAttribute('aria-invalid'), 'true');
+    await page.getByTestId('site-names').fill(HOST);
+    await page.getByTestId('site-root').fill(webRoot);
+    await page.getByTestId('add-location').click();
+    await page.locator('[data-testid="location-0"] [data-testid="handler-type"]').waitFor();
+    assert.equal(await page.locator('[data-testid="location-0"] [data-testid="handler-type"]').inputValue(), 'static');
+    versionWithStaticOnly = await reviewAndApply('e2e: static site and upstream');
+    const home = await httpRequest({ port: httpPort, host: HOST, path: '/' });
+    assert.equal(home.status, 200);
+    assert.match(home.body, /static e2e page/);
+    const api = await httpRequest({ port: httpPort, host: HOST, path: '/api/hello' });
+    assert.equal(api.status, 404, 'no proxy location yet');
+  });
+
+  it('adds a proxy location to the upstream, reviews the diff and the nginx preview, applies', async () => {
+    await page.getByTestId('add-location').click();
+    const loc = page.getByTestId('location-1');
+    await loc.getByTestId('location-path').fill('/api/');
+    await loc.getByTestId('handler-type').selectOption('proxy');
+    await loc.getByTestId('proxy-upstream').selectOption('pair');
+    await page.getByTestId('preview-toggle').click();
+    await page.getByTestId('nginx-preview').locator('pre', { hasText: 'proxy_pass http://pair' }).waitFor();
+    await page.screenshot({ path: join(resultsDir, 'editor-sites-en.png'), fullPage: true });
+    await page.getByTestId('preview-toggle').click();
+    const version = await reviewAndApply('e2e: proxy /api/ to pair', 'editor-diff-en.png');
+    assert.equal(version, versionWithStaticOnly + 1);
+  });
+
+  it('sends traffic through the proxy: 200s from both upstream servers', async () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      const res = await httpRequest({ port: httpPort, host: HOST, path: `/api/hello?i=${i}` });
+      assert.equal(res.status, 200, res.body);
+      const server = (JSON.parse(res.body) as { server: string }).server;
+      seen.set(server, (seen.get(server) ?? 0) + 1);
+    }
+    assert.deepEqual([...seen.keys()].sort(), ['one', 'two']);
+    // The Upstreams page shows both servers with their traffic, live.
+    assert.ok(one && two);
+    await page.getByTestId('nav-upstreams').click();
+    for (const port of [one.port, two.port]) {
+      const cell = page.getByTestId(`server-requests-pair-127.0.0.1:${port}`);
+      await waitFor(`requests for 127.0.0.1:${port}`, async () => (Number(await cell.textContent()) > 0 ? true : undefined), 10_000, 250);
+    }
+    await page.screenshot({ path: join(resultsDir, 'editor-upstreams-en.png'), fullPage: true });
+  });
+
+  it('marks a server down from the live table: applied at once, traffic goes to the other one', async () => {
+    assert.ok(berth && one);
+    const before = (await berth.status()).config.version;
+    await page.getByTestId(`server-toggle-pair-127.0.0.1:${one.port}`).click();
+    await page.getByTestId(`server-row-pair-127.0.0.1:${one.port}`).filter({ hasText: message(en, 'upstreams.state.markedDown') }).waitFor();
+    assert.equal((await berth.status()).config.version, before + 1);
+    for (let i = 0; i < 6; i++) {
+      const res = await httpRequest({ port: httpPort, host: HOST, path: '/api/after-down' });
+      assert.equal(res.status, 200);
+      assert.equal((JSON.parse(res.body) as { server: string }).server, 'two');
+    }
+    running = before + 1;
+  });
+
+  it('rolls back to the version before the proxy location from the history: it is gone (404)', async () => {
+    await page.getByTestId('nav-sites').click();
+    const history = page.getByTestId('version-history');
+    await history.getByTestId(`version-row-${running}`).getByTestId('version-current').waitFor();
+    await history.getByTestId(`version-compare-${versionWithStaticOnly}`).click();
+    await history.getByTestId('diff').waitFor();
+    await page.screenshot({ path: join(resultsDir, 'editor-history-en.png'), fullPage: true });
+    await history.getByTestId(`version-restore-${versionWithStaticOnly}`).click();
+    await history.getByTestId(`version-restore-confirm-${versionWithStaticOnly}`).click();
+    running += 1;
+    await history.getByTestId(`version-row-${running}`).getByTestId('version-current').waitFor();
+    const api = await waitFor('the proxy location to be gone', async () => {
+      const res = await httpRequest({ port: httpPort, host: HOST, path: '/api/hello' });
+      return res.status === 404 ? res : undefined;
+    }, 10_000, 100);
+    assert.equal(api.status, 404);
+    assert.equal((await httpRequest({ port: httpPort, host: HOST, path: '/' })).status, 200);
+  });
+
+  it('switches the editor to 中文: its visible strings change', async () => {
+    await page.getByTestId('site-edit-e2e').click();
+    const editor = page.getByTestId('site-editor');
+    const before = await editor.innerText();
+    assert.ok(before.includes(message(en, 'editor.site.addLocation')));
+    await page.getByTestId('lang-select').selectOption('zh-CN');
+    await page.getByTestId('add-site').filter({ hasText: message(zh, 'sites.add') }).waitFor();
+    const afterText = await editor.innerText();
+    for (const key of ['editor.site.basics', 'editor.site.listen', 'editor.site.locations', 'editor.site.addLocation', 'editor.site.access', 'editor.site.limits', 'editor.handlerType.label']) {
+      assert.ok(afterText.includes(message(zh, key)), `the editor does not show "${message(zh, key)}" (${key})`);
+      assert.ok(!afterText.includes(message(en, key)), `the editor still shows "${message(en, key)}" (${key})`);
+    }
+    assert.equal(await applyState().textContent(), message(zh, 'editor.bar.clean').replace('{version}', String(running)));
+    await page.screenshot({ path: join(resultsDir, 'editor-sites-zh-CN.png'), fullPage: true });
+  });
+
+  it('shows ports and trust status in Settings, in 中文', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('ports-form').waitFor();
+    const trust = page.getByTestId('settings-trust');
+    await trust.locator('li[data-state]').first().waitFor();
+    assert.ok((await trust.innerText()).includes(message(zh, 'settings.trust.title')));
+    await page.screenshot({ path: join(resultsDir, 'editor-settings-zh-CN.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,131 @@
+// The first-run demo over HTTPS in a real browser: `berth serve` on an empty data dir serves
+// https://welcome.localhost:<https port>/ with a leaf from its local CA; `berth cert trust --store nss`
+// (Berth's Linux NSS trust module, the real certutil) installs the CA into a temp HOME's
+// ~/.pki/nssdb, which Chromium on Linux reads; Chromium then opens the page with no certificate
+// error, over h2. Control: a HOME without the CA gets ERR_CERT_AUTHORITY_INVALID for the same URL.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { CertListResponse } from '../../server-core/contract/certs.js';
+import { whichProgram } from '../../server-core/certs/trust/runner.js';
+import { makeTempDir, runBerth, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const HOST = 'welcome.localhost';
+
+const certutil = await whichProgram('certutil');
+const skipReason = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} not found: install Chromium to run the HTTPS demo browser test`
+  : !certutil
+    ? 'certutil not found: install libnss3-tools to run the HTTPS demo browser test'
+    : undefined;
+
+interface Opened {
+  status: number | undefined;
+  protocol: string;
+  nextHop: string;
+  heading: string;
+  issuer: string | undefined;
+}
+
+/** Opens `url` in a fresh Chromium whose HOME is `home` (so it reads `home`/.pki/nssdb); what it saw, or the navigation error. */
+async function open(home: string, url: string): Promise<Opened | { error: string }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...FLAGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
+    env: { ...process.env, HOME: home },
+    timeout: 30_000,
+  });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    let res;
+    try {
+      res = await page.goto(url, { timeout: 20_000 });
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+    const security = await res?.securityDetails();
+    return {
+      status: res?.status(),
+      protocol: await page.evaluate(() => location.protocol),
+      nextHop: await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.nextHopProtocol ?? ''),
+      heading: (await page.locator('h1').innerText()).trim(),
+      issuer: security?.issuer,
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** One HTTPS GET trusting only `ca` (curl --cacert), with SNI `HOST`: the status, or null while the handshake fails. */
+function getWithCa(port: number, ca: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, servername: HOST, path: '/', headers: { Host: `${HOST}:${port}` }, ca, timeout: 2_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? null));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+describe('the first-run demo over HTTPS, trusted by Chromium through the NSS trust module', { skip: skipReason, timeout: 180_000 }, () => {
+  let berth: BerthProcess;
+  let root: string;
+  let home: string;
+  let emptyHome: string;
+  let httpsPort: number;
+  let caSubject: string;
+
+  before(async () => {
+    root = makeTempDir('berth-welcome-https-');
+    home = join(root, 'home');
+    emptyHome = join(root, 'empty-home');
+    const { mkdirSync } = await import('node:fs');
+    for (const d of [home, emptyHome, join(root, 'serve-home')]) mkdirSync(d, { recursive: true });
+    berth = await startBerth({ env: { HOME: join(root, 'serve-home') } });
+    httpsPort = (await berth.status()).proxy.httpsPort;
+    assert.ok(httpsPort > 0);
+    // The printed site line names the HTTPS URL too.
+    assert.match(berth.output(), new RegExp(`https://${HOST.replace('.', '\\.')}:${httpsPort}/`));
+
+    // The cert service issues the demo's `auto` leaf at first start; wait until the proxy presents it.
+    await waitFor('the demo leaf auto-welcome', async () => (await berth.api<CertListResponse>('/api/v1/certs')).body.certificates.find((c) => c.id === 'auto-welcome'), 30_000);
+    const caPem = readFileSync(join(berth.dataDir, 'certs', 'ca', 'ca.crt.pem'), 'utf8');
+    assert.equal(await waitFor('an HTTPS answer trusting only the Berth CA', async () => (await getWithCa(httpsPort, caPem)) ?? undefined, 20_000), 200);
+
+    const trust = await runBerth(['cert', 'trust', '--store', 'nss', '--data-dir', berth.dataDir], { HOME: home });
+    assert.equal(trust.code, 0, `${trust.stdout}\n${trust.stderr}`);
+    assert.match(trust.stdout, /\$ \S*certutil -A -d sql:\S+\.pki\/nssdb -t C,, /, 'the command is shown before it runs');
+    assert.ok(existsSync(join(home, '.pki', 'nssdb', 'cert9.db')), 'the NSS database in the temp HOME');
+    caSubject = /Trusting (.+) \(/.exec(trust.stdout)?.[1] ?? '';
+  });
+
+  after(async () => {
+    await berth?.stop();
+    berth?.cleanup();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('opens https://welcome.localhost:<https port>/ with no certificate error, over h2, with the Berth leaf', async () => {
+    const r = await open(home, `https://${HOST}:${httpsPort}/`);
+    assert.ok(!('error' in r), 'error' in r ? r.error : '');
+    assert.equal(r.status, 200);
+    assert.equal(r.protocol, 'https:');
+    assert.equal(r.nextHop, 'h2');
+    assert.match(r.heading, /Berth is serving welcome\.localhost/);
+    assert.ok(r.issuer && caSubject.includes(r.issuer), `issuer ${r.issuer ?? '?'} is the Berth CA (${caSubject})`);
+  });
+
+  it('control: a HOME without the CA gets ERR_CERT_AUTHORITY_INVALID for the same URL', async () => {
+    const r = await open(emptyHome, `https://${HOST}:${httpsPort}/`);
+    assert.ok('error' in r, 'Chromium must not open the page without the CA');
+    assert.match(r.error, /ERR_CERT_AUTHORITY_INVALID/);
+  });
+});

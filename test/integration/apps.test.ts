@@ -1,0 +1,314 @@
+// The app server with real peers: a Django project (django-admin startproject) behind Berth's
+// own WSGI runtime, real uWSGI and gunicorn, static files by `alias`; a Flask app with processes ×
+// threads and max_requests recycling under load; PHP through php-fpm; a worker killed with -9; a
+// broken app crash-looping; bad input refused or failed with the runtime's words.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppStatus, AppsListResponse } from '../../server-core/contract/apps.js';
+import type { ApiErrorBody } from '../../server-core/contract/api.js';
+import type { BerthConfig } from '../../server-core/config/schema.js';
+import { isAlive, makeTempDir, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { httpRequest, type SimpleResponse } from '../helpers/http.js';
+
+const PYTHON = '/usr/bin/python3';
+const phpFpm = existsSync('/usr/sbin') ? readdirSync('/usr/sbin').find((n) => /^php-fpm[\d.]*$/.test(n)) : undefined;
+const missing = [
+  !existsSync('/usr/bin/django-admin') && 'python3-django',
+  !existsSync('/usr/bin/uwsgi') && 'uwsgi',
+  !existsSync('/usr/lib/uwsgi/plugins/python3_plugin.so') && 'uwsgi-plugin-python3',
+  !existsSync('/usr/bin/gunicorn') && 'gunicorn',
+  phpFpm === undefined && 'php-fpm',
+].filter(Boolean);
+const skip = missing.length > 0 ? `needs Debian packages: ${missing.join(', ')} (.ci/run installs them)` : false;
+
+function makeDjango(dir: string): string {
+  execFileSync('/usr/bin/django-admin', ['startproject', 'mysite', dir], { stdio: 'pipe' });
+  appendFileSync(join(dir, 'mysite', 'settings.py'), "\nALLOWED_HOSTS = ['*']\nSTATIC_ROOT = BASE_DIR / 'staticfiles'\n");
+  execFileSync(PYTHON, ['manage.py', 'collectstatic', '--noinput'], { cwd: dir, stdio: 'pipe' });
+  execFileSync(PYTHON, ['manage.py', 'migrate', '--noinput'], { cwd: dir, stdio: 'pipe' });
+  return join(dir, 'staticfiles');
+}
+
+const FLASK_APP = `import os, time
+from flask import Flask, request
+app = Flask(__name__)
+
+@app.route("/")
+def hello():
+    return "hello"
+
+@app.route("/pid")
+def pid():
+    time.sleep(float(request.args.get("sleep", "0")))
+    return str(os.getpid())
+`;
+
+describe('app server with real runtimes', { skip }, () => {
+  let berth: BerthProcess;
+  let port: number;
+  let work: string;
+  let staticRoot: string;
+
+  const get = (host: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<SimpleResponse> =>
+    httpRequest({ port, host: `${host}.localhost`, path, ...init });
+
+  async function apps(): Promise<AppStatus[]> {
+    return (await berth.api<AppsListResponse>('/api/v1/apps')).body.apps;
+  }
+  async function app(id: string): Promise<AppStatus> {
+    const a = (await apps()).find((x) => x.id === id);
+    assert.ok(a, `app ${id} is listed`);
+    return a;
+  }
+  const untilState = (id: string, states: AppStatus['state'][], timeoutMs = 60_000): Promise<AppStatus> =>
+    waitFor(`app ${id} in ${states.join('/')}`, async () => {
+      // Listed once the app server has taken the applied config (asynchronously after PUT /config).
+      const a = (await apps()).find((x) => x.id === id);
+      return a && states.includes(a.state) ? a : undefined;
+    }, timeoutMs, 200);
+
+  before(async () => {
+    work = makeTempDir('berth-apps-');
+    const django = join(work, 'django');
+    mkdirSync(django);
+    staticRoot = makeDjango(django);
+    const flask = join(work, 'flask');
+    mkdirSync(flask);
+    writeFileSync(join(flask, 'app.py'), FLASK_APP);
+    writeFileSync(join(flask, 'broken.py'), 'raise RuntimeError("broken on purpose: the database is unreachable")\n');
+    const php = join(work, 'php');
+    mkdirSync(join(php, 'uploads'), { recursive: true });
+    writeFileSync(join(php, 'index.php'), '<?php echo "php ok " . (PHP_MAJOR_VERSION >= 7 ? "modern" : "old") . " " . $_SERVER["REQUEST_METHOD"];\n');
+    writeFileSync(join(php, 'form.php'), '<?php header("X-Form: yes"); echo "hello " . htmlspecialchars($_POST["name"] ?? "nobody") . " via " . $_SERVER["CONTENT_TYPE"];\n');
+    // An "uploaded image" with PHP inside: the classic cgi.fix_pathinfo hole would run it.
+    writeFileSync(join(php, 'uploads', 'a.jpg'), '<?php echo "EXECUTED-UPLOAD"; ?>');
+
+    berth = await startBerth();
+    port = (await berth.status()).proxy.httpPort;
+    const config = (await berth.api<{ config: BerthConfig }>('/api/v1/config')).body.config;
+    const wsgi = { interpreter: PYTHON, env: { DJANGO_SETTINGS_MODULE: 'mysite.settings' } };
+    config.apps = [
+      { id: 'dj-wsgi', runtime: 'wsgi', workingDir: django, entry: 'mysite.wsgi:application', ...wsgi, processes: 1, threads: 2, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'dj-uwsgi', runtime: 'uwsgi', workingDir: django, entry: 'mysite.wsgi:application', interpreter: '', env: {}, processes: 2, threads: 1, maxRequests: 1000, harakiriS: 30, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'dj-gunicorn', runtime: 'gunicorn', workingDir: django, entry: 'mysite.wsgi:application', interpreter: '', env: {}, processes: 1, threads: 2, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'flask', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: PYTHON, env: {}, processes: 2, threads: 2, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'flaskmax', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: PYTHON, env: {}, processes: 2, threads: 2, maxRequests: 50, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'php', runtime: 'php-fpm', workingDir: php, entry: '', interpreter: '', env: {}, processes: 2, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'broken', runtime: 'wsgi', workingDir: flask, entry: 'broken:app', interpreter: PYTHON, env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'nomodule', runtime: 'wsgi', workingDir: flask, entry: 'no_such_module:app', interpreter: PYTHON, env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'nointerp', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: '/nonexistent/bin/python3', env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+    ];
+    const site = (id: string, appId: string, withStatic: boolean): BerthConfig['sites'][number] =>
+      ({
+        id,
+        names: [`${id}.localhost`],
+        locations: [
+          ...(withStatic ? [{ match: { kind: 'prefix', path: '/static/' }, handler: { type: 'static', alias: `${staticRoot}/` } }] : []),
+          { match: { kind: 'prefix', path: '/' }, handler: { type: 'app', app: appId } },
+        ],
+      }) as unknown as BerthConfig['sites'][number];
+    config.sites.push(
+      site('dj-wsgi', 'dj-wsgi', true),
+      site('dj-uwsgi', 'dj-uwsgi', true),
+      site('dj-gunicorn', 'dj-gunicorn', true),
+      site('flask', 'flask', false),
+      site('flaskmax', 'flaskmax', false),
+      site('php', 'php', false),
+      site('broken', 'broken', false),
+    );
+    const applied = await berth.api<unknown>('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php']) {
+      const a = await untilState(id, ['running', 'failed']);
+      assert.equal(a.state, 'running', `${id}: ${a.reason ?? ''} ${a.lastStderr.join('\n')}`);
+    }
+  });
+
+  after(async () => {
+    if (berth) {
+      await berth.stop();
+      berth.cleanup();
+    }
+  });
+
+  for (const id of ['dj-wsgi', 'dj-uwsgi']) {
+    test(`Django admin over the uwsgi protocol (${id}): login page, static files by alias, CSRF-protected POST`, async () => {
+      const page = await get(id, '/admin/login/?next=/admin/');
+      assert.equal(page.status, 200, page.body.slice(0, 500));
+      assert.match(page.body, /<title>Log in \| Django site admin<\/title>/);
+      const cookie = String(page.headers['set-cookie'] ?? '');
+      const csrfCookie = /csrftoken=([^;]+)/.exec(cookie)?.[1];
+      const formToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.body)?.[1];
+      assert.ok(csrfCookie && formToken, 'the page sets a CSRF cookie and a form token');
+
+      const css = await get(id, '/static/admin/css/base.css');
+      assert.equal(css.status, 200);
+      assert.equal(css.body, readFileSync(join(staticRoot, 'admin/css/base.css'), 'utf8'), 'the proxy serves collectstatic output itself');
+
+      const form = { 'content-type': 'application/x-www-form-urlencoded', cookie: `csrftoken=${csrfCookie}` };
+      const body = `csrfmiddlewaretoken=${encodeURIComponent(formToken)}&username=nobody&password=wrong&next=%2Fadmin%2F`;
+      const post = await get(id, '/admin/login/?next=/admin/', { method: 'POST', headers: form, body });
+      assert.equal(post.status, 200, post.body.slice(0, 300));
+      assert.match(post.body, /Please enter the correct username and password/);
+
+      const forged = await get(id, '/admin/login/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&password=b' });
+      assert.equal(forged.status, 403);
+      assert.match(forged.body, /CSRF verification failed/);
+    });
+  }
+
+  test('the same Django project through gunicorn over HTTP', async () => {
+    const page = await get('dj-gunicorn', '/admin/login/');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Log in \| Django site admin/);
+    // Forked workers appear with the first process sample (every 2 s).
+    const a = await waitFor('gunicorn\'s worker sampled', async () => {
+      const x = await app('dj-gunicorn');
+      return x.processes.some((p) => p.role === 'child') ? x : undefined;
+    }, 10_000, 200);
+    assert.equal(a.protocol, 'http');
+  });
+
+  test('uWSGI runs the generated ini with its own master and workers', async () => {
+    const a = await waitFor('uWSGI\'s workers sampled', async () => {
+      const x = await app('dj-uwsgi');
+      return x.processes.filter((p) => p.role === 'child').length >= 2 ? x : undefined;
+    }, 10_000, 200).catch(() => app('dj-uwsgi'));
+    const ini = readFileSync(join(berth.dataDir, 'run', 'apps', 'dj-uwsgi', 'uwsgi.ini'), 'utf8');
+    assert.match(ini, /^processes = 2$/m);
+    assert.match(ini, /^max-requests = 1000$/m);
+    assert.match(ini, /^harakiri = 30$/m);
+    assert.ok(a.processes.filter((p) => p.role === 'child').length >= 2, `uWSGI forked its 2 workers: ${JSON.stringify(a.processes)}`);
+  });
+
+  test('Flask with processes=2, threads=2: concurrent requests are answered by different pids', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => get('flask', '/pid?sleep=0.4')));
+    for (const r of answers) assert.equal(r.status, 200);
+    const pids = new Set(answers.map((r) => r.body));
+    const a = await app('flask');
+    assert.equal(pids.size, 2, `both worker processes answered: ${[...pids].join(', ')}`);
+    assert.deepEqual([...pids].map(Number).sort(), a.processes.map((p) => p.pid).sort());
+  });
+
+  test('max_requests=50 under load: workers recycle with zero failed requests', async () => {
+    const before = new Set((await app('flaskmax')).processes.map((p) => p.pid));
+    const total = 400;
+    let next = 0;
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < total) {
+          next++;
+          const r = await get('flaskmax', '/pid').catch((e: Error) => ({ status: 0, body: e.message, headers: {} }));
+          if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 120)}`);
+          else seen.add(r.body);
+        }
+      }),
+    );
+    assert.deepEqual(failures, [], 'no request failed while workers recycled');
+    assert.ok(seen.size >= 4, `requests were served by recycled workers too: ${seen.size} pids`);
+    const after = await untilState('flaskmax', ['running']);
+    assert.ok(after.processes.every((p) => !before.has(p.pid)), 'the original workers were replaced');
+    const logs = (await berth.api<{ lines: Array<{ line: string }> }>('/api/v1/apps/flaskmax/logs?lines=500')).body.lines;
+    assert.ok(logs.some((l) => /served max_requests \(50\): recycling/.test(l.line)));
+  });
+
+  test('PHP through php-fpm: a page and a POST form; /uploads/a.jpg/x.php is not executed', async () => {
+    const page = await get('php', '/');
+    assert.equal(page.status, 200);
+    assert.equal(page.body, 'php ok modern GET');
+    const form = await get('php', '/form.php', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=%3Cb%3EBerth%3C%2Fb%3E' });
+    assert.equal(form.status, 200);
+    assert.equal(form.headers['x-form'], 'yes');
+    assert.equal(form.body, 'hello &lt;b&gt;Berth&lt;/b&gt; via application/x-www-form-urlencoded');
+    const hole = await get('php', '/uploads/a.jpg/x.php');
+    assert.equal(hole.status, 404);
+    assert.doesNotMatch(hole.body, /EXECUTED-UPLOAD/);
+    const direct = await get('php', '/uploads/a.jpg');
+    assert.equal(direct.status, 404, 'a non-.php file never goes to PHP');
+    assert.doesNotMatch(direct.body, /EXECUTED-UPLOAD/);
+    const missingScript = await get('php', '/nope.php');
+    assert.equal(missingScript.status, 404);
+  });
+
+  test('kill -9 of a worker: it is replaced and the app keeps serving', async () => {
+    const a = await app('flask');
+    const victim = a.processes[0];
+    assert.ok(victim);
+    process.kill(victim.pid, 'SIGKILL');
+    const healed = await waitFor('a replacement worker', async () => {
+      const x = await app('flask');
+      return x.state === 'running' && x.processes.length === 2 && !x.processes.some((p) => p.pid === victim.pid) ? x : undefined;
+    }, 20_000, 100);
+    assert.ok(healed.restarts >= 1);
+    assert.equal(isAlive(victim.pid), false);
+    assert.equal((await get('flask', '/')).body, 'hello');
+  });
+
+  test('a broken app backs off, then shows the crash loop with its stderr in the API', async () => {
+    const failed = await untilState('broken', ['failed'], 60_000);
+    // The backoff it went through, from its log: restarts with doubling delays, then the crash loop.
+    const logs = (await berth.api<{ lines: Array<{ line: string }> }>('/api/v1/apps/broken/logs?lines=500')).body.lines.map((l) => l.line);
+    const delays = logs.map((l) => /^restarting slot 0 in (\d+) ms$/.exec(l)?.[1]).filter((d): d is string => d !== undefined).map(Number);
+    assert.deepEqual(delays, [200, 400, 800, 1600, 3200]);
+    assert.match(failed.reason ?? '', /crash loop/);
+    assert.ok(failed.lastStderr.some((l) => l.includes('RuntimeError: broken on purpose: the database is unreachable')), failed.lastStderr.join('\n'));
+    assert.ok(failed.restarts >= 3);
+    const r = await get('broken', '/');
+    assert.equal(r.status, 502);
+    // The stack is fine.
+    assert.equal((await berth.status()).children.find((c) => c.id === 'appserver')?.state, 'running');
+  });
+
+  test('a missing module or interpreter: failed with the runtime\'s own error and a hint', async () => {
+    const noModule = await untilState('nomodule', ['failed']);
+    assert.match(noModule.reason ?? '', /cannot import the entry module 'no_such_module'/);
+    assert.match(noModule.hint ?? '', /module|entry/);
+    const noInterp = await untilState('nointerp', ['failed']);
+    assert.match(noInterp.reason ?? '', /\/nonexistent\/bin\/python3" does not exist/);
+    assert.match(noInterp.hint ?? '', /interpreter/);
+  });
+
+  test('stop, start and reload through the API', async () => {
+    const stopped = await berth.api<AppStatus>('/api/v1/apps/flask/stop', { method: 'POST' });
+    assert.equal(stopped.status, 200);
+    assert.equal(stopped.body.state, 'stopped');
+    assert.equal((await waitFor('502 while stopped', async () => ((await get('flask', '/')).status === 502 ? 502 : undefined), 5000)), 502);
+    await berth.api('/api/v1/apps/flask/start', { method: 'POST' });
+    await untilState('flask', ['running']);
+    const pids = (await app('flask')).processes.map((p) => p.pid);
+    const reload = await berth.api<AppStatus>('/api/v1/apps/flask/reload', { method: 'POST' });
+    assert.equal(reload.status, 200);
+    const reloaded = await waitFor('new workers after reload', async () => {
+      const x = await app('flask');
+      return x.state === 'running' && x.processes.length === 2 && x.processes.every((p) => !pids.includes(p.pid)) ? x : undefined;
+    }, 30_000, 100);
+    assert.equal(reloaded.processes.length, 2);
+    assert.equal((await waitFor('served after reload', async () => ((await get('flask', '/')).status === 200 ? 200 : undefined), 5000)), 200);
+    const unknown = await berth.api<ApiErrorBody>('/api/v1/apps/nope/restart', { method: 'POST' });
+    assert.equal(unknown.status, 404);
+  });
+
+  test('invalid app settings are refused with the field path', async () => {
+    const config = (await berth.api<{ config: BerthConfig }>('/api/v1/config')).body.config;
+    const bad = structuredClone(config) as unknown as { apps: Array<Record<string, unknown>>; sites: Array<{ locations: Array<{ handler: Record<string, unknown> }> }> };
+    (bad.apps[0] as Record<string, unknown>).processes = 0;
+    (bad.apps[1] as Record<string, unknown>).runtime = 'cobol';
+    const r = await berth.api<ApiErrorBody>('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bad) });
+    assert.equal(r.status, 422);
+    const paths = (r.body.error.issues ?? []).map((i) => i.path);
+    assert.ok(paths.includes('apps.0.processes'), paths.join(', '));
+    assert.ok(paths.includes('apps.1.runtime'), paths.join(', '));
+    const dangling = structuredClone(config);
+    const loc = dangling.sites.find((s) => s.id === 'flask')?.locations[0];
+    assert.ok(loc);
+    loc.handler = { type: 'app', app: 'ghost' };
+    const r2 = await berth.api<ApiErrorBody>('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(dangling) });
+    assert.equal(r2.status, 422);
+    assert.match(JSON.stringify(r2.body.error.issues), /there is no app \\"ghost\\"/);
+  });
+});

@@ -1,0 +1,206 @@
+// HTTPS through the real `berth serve` with 2 proxy workers: certificates from the cert service's
+// auto issuance, SNI for two names on one port (curl --resolve, verified against Berth's CA),
+// HTTP/2 by ALPN (curl --http2, nghttp -nv) with HTTP/1.1 fallback, HTTP→HTTPS redirect and HSTS,
+// certificate swaps under a bounded handshake loop, and both workers accepting on the shared port.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { BerthConfig } from '../../server-core/config/schema.js';
+import { findFreePort } from '../../server-core/supervisor/ports.js';
+import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+
+const run = promisify(execFile);
+
+async function curl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('curl', ['-sS', '--max-time', '10', ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** The leaf certificate a handshake gets (openssl s_client; stdin closed so it leaves at once). */
+async function servedCertPem(port: number, servername: string | null): Promise<string> {
+  const sni = servername ? ['-servername', servername] : ['-noservername'];
+  const { stdout } = await run('sh', ['-c', 'openssl s_client -connect "$0" "$@" </dev/null 2>/dev/null', `127.0.0.1:${port}`, ...sni], { encoding: 'utf8' });
+  return stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0] ?? '';
+}
+
+async function servedCertText(port: number, servername: string | null): Promise<string> {
+  const pem = await servedCertPem(port, servername);
+  return new Promise((resolve, reject) => {
+    const child = execFile('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    child.stdin?.end(pem);
+  });
+}
+
+/** One HTTPS GET on a fresh connection (new handshake), verified against `ca` for `name`. */
+function httpsGet(port: number, name: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, servername: name, path: '/', headers: { host: name }, ca, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () => {
+  let berth: BerthProcess;
+  let tlsPort = 0;
+  let httpPort = 0;
+  let ca = '';
+  let caFile = '';
+  let config: BerthConfig;
+
+  const putConfig = async (c: BerthConfig): Promise<void> => {
+    const r = await berth.api<{ version?: number; error?: unknown }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+
+  before(async () => {
+    berth = await startBerth({ args: ['--proxy-workers', '2'] });
+    tlsPort = await findFreePort();
+    httpPort = await findFreePort();
+    for (const s of ['a', 'b']) {
+      mkdirSync(join(berth.dataDir, 'www-' + s), { recursive: true });
+      writeFileSync(join(berth.dataDir, 'www-' + s, 'index.html'), `site ${s}\n`);
+    }
+    const current = await berth.api<{ config: BerthConfig }>('/api/v1/config');
+    config = {
+      ...current.body.config,
+      sites: [
+        {
+          id: 'a',
+          names: ['a.localhost'],
+          root: join(berth.dataDir, 'www-a'),
+          listen: [{ port: tlsPort, tls: true, http2: true, defaultServer: true }, { port: httpPort, tls: false, http2: true, defaultServer: false }],
+          tls: { certificate: 'auto', redirectHttp: true, hstsMaxAgeS: 3600 },
+        },
+        { id: 'b', names: ['b.localhost'], root: join(berth.dataDir, 'www-b'), listen: [{ port: tlsPort, tls: true, http2: true, defaultServer: false }], tls: { certificate: 'auto', redirectHttp: false, hstsMaxAgeS: 0 } },
+      ] as BerthConfig['sites'],
+    };
+    await putConfig(config);
+    caFile = join(berth.dataDir, 'certs', 'ca', 'ca.crt.pem');
+    // Auto leaves are issued after the config; the workers reload on certs-updated.
+    await waitFor(
+      'both auto certificates served',
+      async () => {
+        ca = readFileSync(caFile, 'utf8');
+        try {
+          const [a, b] = await Promise.all([httpsGet(tlsPort, 'a.localhost', ca), httpsGet(tlsPort, 'b.localhost', ca)]);
+          return a.status === 200 && b.status === 200 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      20_000,
+      100,
+    );
+  });
+
+  after(async () => {
+    await berth.stop();
+    berth.cleanup();
+  });
+
+  test('status shows two proxy workers, both running', async () => {
+    const proxies = (await berth.status()).children.filter((c) => c.role === 'proxy');
+    assert.deepEqual(
+      proxies.map((c) => [c.id, c.state]),
+      [
+        ['proxy-1', 'running'],
+        ['proxy-2', 'running'],
+      ],
+    );
+    assert.notEqual(proxies[0]?.pid, proxies[1]?.pid);
+  });
+
+  test('SNI: two names on one port, each with its own verified certificate', async () => {
+    for (const name of ['a.localhost', 'b.localhost']) {
+      const r = await curl(['--cacert', caFile, '--resolve', `${name}:${tlsPort}:127.0.0.1`, `https://${name}:${tlsPort}/`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `site ${name[0]}\n`);
+    }
+    // Each name gets the certificate whose SAN names it; no SNI gets the port's default site's (a).
+    assert.match(await servedCertText(tlsPort, 'b.localhost'), /DNS:b\.localhost/);
+    assert.match(await servedCertText(tlsPort, 'a.localhost'), /DNS:a\.localhost/);
+    assert.match(await servedCertText(tlsPort, null), /DNS:a\.localhost/);
+  });
+
+  test('HTTP/2 by ALPN (curl --http2, nghttp -nv), HTTP/1.1 fallback', async () => {
+    const h2 = await curl(['--http2', '--cacert', caFile, '--resolve', `a.localhost:${tlsPort}:127.0.0.1`, '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `https://a.localhost:${tlsPort}/`]);
+    assert.equal(h2.stdout, '2 200', h2.stderr);
+    const h1 = await curl(['--http1.1', '--cacert', caFile, '--resolve', `a.localhost:${tlsPort}:127.0.0.1`, '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `https://a.localhost:${tlsPort}/`]);
+    assert.equal(h1.stdout, '1.1 200', h1.stderr);
+    // nghttp without SNI (an IP address): the port's default site's certificate, :authority routes.
+    const { stdout } = await run('nghttp', ['-nv', '-H', ':authority: b.localhost', `https://127.0.0.1:${tlsPort}/`], { encoding: 'utf8' });
+    assert.match(stdout, /The negotiated protocol: h2/);
+    assert.match(stdout, /recv \(stream_id=\d+\) :status: 200/);
+    const body = await run('nghttp', ['-H', ':authority: b.localhost', `https://127.0.0.1:${tlsPort}/`], { encoding: 'utf8' });
+    assert.equal(body.stdout, 'site b\n');
+  });
+
+  test('TLS 1.1 and below are refused', async () => {
+    const r = await curl(['--tlsv1.0', '--tls-max', '1.1', '--ciphers', 'DEFAULT@SECLEVEL=0', '-k', `https://127.0.0.1:${tlsPort}/`]);
+    assert.notEqual(r.code, 0);
+  });
+
+  test('HTTP→HTTPS redirect keeps the path and query; HSTS only over HTTPS', async () => {
+    const r = await curl(['-D', '-', '-o', '/dev/null', '-H', `Host: a.localhost:${httpPort}`, `http://127.0.0.1:${httpPort}/x/y?q=1`]);
+    assert.match(r.stdout, /^HTTP\/1\.1 301 /);
+    assert.match(r.stdout, new RegExp(`\\r\\nLocation: https://a\\.localhost:${tlsPort}/x/y\\?q=1\\r\\n`, 'i'));
+    assert.doesNotMatch(r.stdout, /strict-transport-security/i);
+    const s = await curl(['-D', '-', '-o', '/dev/null', '--cacert', caFile, '--resolve', `a.localhost:${tlsPort}:127.0.0.1`, `https://a.localhost:${tlsPort}/`]);
+    assert.match(s.stdout, /\r\nstrict-transport-security: max-age=3600\r\n/i);
+    const b = await curl(['-D', '-', '-o', '/dev/null', '--cacert', caFile, '--resolve', `b.localhost:${tlsPort}:127.0.0.1`, `https://b.localhost:${tlsPort}/`]);
+    assert.doesNotMatch(b.stdout, /strict-transport-security/i);
+  });
+
+  test('certificate swaps under a bounded handshake loop: zero failed handshakes', async () => {
+    const certPath = join(berth.dataDir, 'certs', 'store', 'auto-b', 'cert.pem');
+    const before = readFileSync(certPath, 'utf8');
+    let stop = false;
+    let ok = 0;
+    const failures: string[] = [];
+    const loop = async (): Promise<void> => {
+      for (let i = 0; i < 2000 && !stop; i++) {
+        try {
+          const r = await httpsGet(tlsPort, 'b.localhost', ca);
+          if (r.status === 200) ok++;
+          else failures.push(`status ${r.status}`);
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+      }
+    };
+    const loops = [loop(), loop(), loop()];
+    // Each name change re-issues b's leaf (cert service) and the workers reload it mid-loop.
+    for (let i = 1; i <= 4; i++) {
+      const names = i % 2 === 1 ? ['b.localhost', `v${i}.b.localhost`] : ['b.localhost'];
+      const sites = config.sites.map((s) => (s.id === 'b' ? { ...s, names } : s));
+      const previous = readFileSync(certPath, 'utf8');
+      await putConfig({ ...config, sites });
+      await waitFor('b re-issued', () => (readFileSync(certPath, 'utf8') !== previous ? true : undefined), 15_000, 50);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    stop = true;
+    await Promise.all(loops);
+    assert.notEqual(readFileSync(certPath, 'utf8'), before);
+    assert.deepEqual(failures, []);
+    assert.ok(ok > 20, `only ${ok} handshakes ran`);
+    // The swapped certificate is the one served now.
+    const served = await servedCertPem(tlsPort, 'b.localhost');
+    assert.equal(served.trim(), readFileSync(certPath, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0]?.trim());
+  });
+});
