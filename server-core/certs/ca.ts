@@ -3,6 +3,7 @@
 //   ca.key.pem  its private key, mode 0600 in a 0700 folder; never logged, never in CaInfo
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { restrictToUser } from './private-file.js';
 import { join } from 'node:path';
 import type { webcrypto } from 'node:crypto';
 import { BerthError, errorMessage } from '../errors.js';
@@ -206,6 +207,7 @@ async function writeCaAtomically(certsDir: string, certPem: string, keyPem: stri
   const tmp = await mkdtemp(join(certsDir, '.ca-')); // created 0700
   try {
     await writeFile(join(tmp, 'ca.key.pem'), keyPem, { mode: KEY_MODE, flag: 'wx' });
+    await restrictToUser(join(tmp, 'ca.key.pem'));
     await writeFile(join(tmp, 'ca.crt.pem'), certPem, { mode: 0o644, flag: 'wx' });
     await chmod(tmp, DIR_MODE);
     await rename(tmp, paths.dir);
@@ -224,7 +226,7 @@ async function writeCaAtomically(certsDir: string, certPem: string, keyPem: stri
 
 /** A key readable by group or others (copied around, restored from a backup) is put back to 0600. */
 async function tightenKeyMode(keyPath: string): Promise<void> {
-  if (process.platform === 'win32') return;
+  if (process.platform === 'win32') return restrictToUser(keyPath);
   const { mode } = await stat(keyPath);
   if ((mode & 0o077) !== 0) await chmod(keyPath, KEY_MODE);
 }

@@ -1,6 +1,7 @@
 // The certificate index: one folder per certificate under `<certsDir>/store/` (layout.ts).
 // Replacing a certificate is atomic (new folder renamed into place); a failed write leaves the
 // stored one as it was.
+import { restrictToUser } from './private-file.js';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,6 +84,7 @@ export class CertStore {
     try {
       await mkdir(tmp, { mode: 0o700 });
       await writeFile(join(tmp, 'key.pem'), pems.keyPem, { mode: 0o600, flag: 'wx' });
+      await restrictToUser(join(tmp, 'key.pem'));
       await writeFile(join(tmp, 'cert.pem'), pems.certPem, { mode: 0o644, flag: 'wx' });
       await writeFile(join(tmp, 'chain.pem'), pems.chainPem, { mode: 0o644, flag: 'wx' });
       await writeFile(join(tmp, 'fullchain.pem'), pems.certPem + pems.chainPem, { mode: 0o644, flag: 'wx' });
