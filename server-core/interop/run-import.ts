@@ -82,35 +82,8 @@ export function runImport(base: BerthConfig, req: ImportRequest): ImportOutcome 
   const warnings = [...fragment.warnings];
   const note = (message: string) => warnings.push({ file: '(import)', line: 0, column: 0, directive: 'merge', message });
 
-  const appRename = new Map<string, string>();
-  const apps = [...base.apps] as AppInput[];
-  const addedApps: string[] = [];
-  for (const a of fragment.apps) {
-    const existing = base.apps.find((x) => x.id === a.id);
-    if (existing && sameAs(existing, a, 'app')) continue;
-    const id = freeId(a.id, apps.map((x) => x.id));
-    if (id !== a.id) {
-      note(`app "${a.id}" already exists with other settings; the imported one is "${id}"`);
-      appRename.set(a.id, id);
-    }
-    apps.push({ ...a, id });
-    addedApps.push(id);
-  }
-
-  const upstreamRename = new Map<string, string>();
-  const upstreams = [...base.upstreams] as UpstreamInput[];
-  const addedUpstreams: string[] = [];
-  for (const u of fragment.upstreams) {
-    const existing = base.upstreams.find((x) => x.id === u.id);
-    if (existing && sameAs(existing, u, 'upstream')) continue;
-    const id = freeId(u.id, upstreams.map((x) => x.id));
-    if (id !== u.id) {
-      note(`upstream "${u.id}" already exists with other servers; the imported one is "${id}"`);
-      upstreamRename.set(u.id, id);
-    }
-    upstreams.push({ ...u, id });
-    addedUpstreams.push(id);
-  }
+  const { list: apps, added: addedApps, rename: appRename } = mergeById(base.apps as AppInput[], fragment.apps, 'app', 'settings', note);
+  const { list: upstreams, added: addedUpstreams, rename: upstreamRename } = mergeById(base.upstreams as UpstreamInput[], fragment.upstreams, 'upstream', 'servers', note);
 
   // Sites already in the config that uwsgi_pass to an imported ini's address (nginx imported before
   // the ini) now use the app: its address may be gone (Berth's worker uses its own sockets).
@@ -173,6 +146,34 @@ function retargetToApps(
     return { ...l, handler: { type: 'app' as const, app } };
   });
   return changed ? { ...site, locations } : site;
+}
+
+/**
+ * Adds the imported entries to the existing ones: an entry equal to an existing one of the same id
+ * is dropped; one that differs gets a free id (`id-2`, …), noted and recorded in `rename`.
+ */
+function mergeById<T extends { id: string }>(
+  base: readonly T[],
+  imported: readonly T[],
+  kind: 'app' | 'upstream',
+  differsIn: string,
+  note: (message: string) => void,
+): { list: T[]; added: string[]; rename: Map<string, string> } {
+  const rename = new Map<string, string>();
+  const list = [...base];
+  const added: string[] = [];
+  for (const item of imported) {
+    const existing = base.find((x) => x.id === item.id);
+    if (existing && sameAs(existing, item, kind)) continue;
+    const id = freeId(item.id, list.map((x) => x.id));
+    if (id !== item.id) {
+      note(`${kind} "${item.id}" already exists with other ${differsIn}; the imported one is "${id}"`);
+      rename.set(item.id, id);
+    }
+    list.push({ ...item, id });
+    added.push(id);
+  }
+  return { list, added, rename };
 }
 
 function sameAs(existing: unknown, imported: unknown, kind: 'app' | 'upstream'): boolean {

@@ -6,14 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AppsListResponse } from '../../server-core/contract/apps.js';
 import { makeTempDir, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { httpRequest } from '../helpers/http.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const PYTHON = '/usr/bin/python3';
 
 const FLASK_APP = `import os, time
@@ -32,32 +30,24 @@ def pid():
 `;
 
 const flask = existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/flask');
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} not found: install Chromium to run the dashboard e2e tests` : !flask ? 'needs python3-flask (.ci/run installs it)' : undefined;
+const skip = chromiumSkipReason('the dashboard e2e tests') ?? (flask ? undefined : 'needs python3-flask (.ci/run installs it)');
 
 describe('Apps page: create a Flask app in the form', { skip, timeout: 180_000 }, () => {
   let berth: BerthProcess | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   const work = skip ? '' : makeTempDir('berth-apps-form-');
 
   before(async () => {
     writeFileSync(join(work, 'app.py'), FLASK_APP);
     berth = await startBerth();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    session = await openBrowserSession({ context: { viewport: { width: 1280, height: 1000 } }, timeout: 20_000 });
+    ({ page, errors } = session);
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     if (berth) {
       await berth.stop();
       berth.cleanup();

@@ -5,12 +5,11 @@
 // constrained CA fails even with the CA trusted.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { openLocalCa } from '../../server-core/certs/ca.js';
 import { CertService } from '../../server-core/certs/cert-service.js';
 import { signLeaf } from '../../server-core/certs/leaf.js';
@@ -18,16 +17,11 @@ import { parseCertNames } from '../../server-core/certs/names.js';
 import { trustCaFromFile } from '../../server-core/certs/trust/index.js';
 import { ChromiumNssStore } from '../../server-core/certs/trust/nss.js';
 import { systemTrustEnv, whichProgram } from '../../server-core/certs/trust/runner.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const certutil = await whichProgram('certutil');
-const skipReason = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} not found: install Chromium to run the browser trust test`
-  : !certutil
-    ? 'certutil not found: install libnss3-tools to run the browser trust test'
-    : undefined;
+const skipReason = chromiumSkipReason('the browser trust test') ?? (certutil ? undefined : 'certutil not found: install libnss3-tools to run the browser trust test');
 
 function serve(cert: string, key: string): Promise<Server> {
   const server = createServer({ cert, key }, (_req, res) => {
@@ -39,11 +33,7 @@ function serve(cert: string, key: string): Promise<Server> {
 
 /** Opens `url` in a fresh Chromium whose HOME is `home`; the page text, or the navigation error. */
 async function open(home: string, url: string, host: string): Promise<{ text: string } | { error: string }> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [...FLAGS, `--host-resolver-rules=MAP ${host} 127.0.0.1`],
-    env: { ...process.env, HOME: home },
-  });
+  const browser = await launchChromium({ extraArgs: [`--host-resolver-rules=MAP ${host} 127.0.0.1`], env: { ...process.env, HOME: home } });
   try {
     const page = await (await browser.newContext()).newPage();
     try {

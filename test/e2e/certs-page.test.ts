@@ -3,40 +3,32 @@
 // its expiry countdown, an import refused at the key field, a PKCS#12 export, and a delete.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import { readFileSync, rmSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import type { CaSummary, CertListResponse } from '../../server-core/contract/certs.js';
 import { makeTempDir, startBerth, type BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Chromium to run the Certificates page test`;
+const skipReason = chromiumSkipReason('the Certificates page test');
 
 describe('Certificates page', { skip: skipReason, timeout: 120_000 }, () => {
   let berth: BerthProcess;
-  let browser: Browser;
+  let session: BrowserSession | undefined;
   let page: Page;
   let home: string;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   before(async () => {
     home = makeTempDir('berth-certs-page-home-');
     berth = await startBerth({ env: { HOME: home } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
-    });
+    session = await openBrowserSession({ context: { viewport: { width: 1280, height: 900 }, acceptDownloads: true }, timeout: 20_000, ignoreConsole: /status of 4\d\d/ });
+    ({ page, errors } = session);
     await page.goto(berth.dashboardUrl);
     await page.goto(`${berth.adminUrl}/#/certificates`);
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     await berth.stop();
     berth.cleanup();
     rmSync(home, { recursive: true, force: true });

@@ -3,16 +3,14 @@
 // unauthorized screen for a browser without the token cookie.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { StatusResponse } from '../../server-core/contract/api.js';
 import { startBerth } from '../helpers/berth-process.js';
 import type { BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const PAGES = ['overview', 'sites', 'upstreams', 'apps', 'certificates', 'logs', 'metrics', 'settings'] as const;
 const CHILDREN = ['proxy-1', 'appserver', 'certs'] as const;
 const resultsDir = join(process.cwd(), 'test-results');
@@ -30,22 +28,12 @@ function message(messages: Messages, path: string): string {
   return node as string;
 }
 
-/** Console errors and uncaught exceptions of one page. A CSP violation logs a console error. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
-}
-
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Chromium to run the dashboard e2e test`;
+const skipReason = chromiumSkipReason('the dashboard e2e test');
 
 describe('dashboard in Chromium', { skip: skipReason, timeout: 120_000 }, () => {
   let berth: BerthProcess | undefined;
+  let session: BrowserSession | undefined;
   let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
   let page: Page;
   let errors: string[] = [];
   const en = loadLocale('en');
@@ -55,17 +43,13 @@ describe('dashboard in Chromium', { skip: skipReason, timeout: 120_000 }, () => 
     mkdirSync(resultsDir, { recursive: true });
     berth = await startBerth();
     // launch() gives the browser a fresh temporary profile, removed on close.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     // A fresh context: no cookies, no localStorage. English, so the default language is known.
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    errors = collectErrors(page);
+    session = await openBrowserSession({ context: { viewport: { width: 1280, height: 860 } } });
+    ({ browser, page, errors } = session);
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     if (berth) {
       await berth.stop();
       berth.cleanup();

@@ -3,39 +3,31 @@
 // mapped site and every warning with file:line; applying adds the site, which the Sites list shows
 // and GET /api/v1/config holds; no console errors on the way.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { freePort } from '../conformance/harness.js';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Chromium to run the dashboard e2e test`;
+const skipReason = chromiumSkipReason('the dashboard e2e test');
 
 describe('dashboard import screen in Chromium', { skip: skipReason, timeout: 120_000 }, () => {
   let berth: BerthProcess | undefined;
-  let browser: Browser | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   let port = 0;
 
   before(async () => {
     berth = await startBerth();
     port = await freePort();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    session = await openBrowserSession({ context: { viewport: { width: 1280, height: 900 } } });
+    ({ page, errors } = session);
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     if (berth) {
       await berth.stop();
       berth.cleanup();

@@ -4,17 +4,15 @@
 // (the proxy location is gone: 404), and switch the editor to 中文.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makeTempDir, startBerth, waitFor } from '../helpers/berth-process.js';
 import type { BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { httpRequest } from '../helpers/http.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream-servers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const resultsDir = join(process.cwd(), 'test-results');
 const HOST = 'e2e.localhost';
 
@@ -27,12 +25,11 @@ function message(messages: Messages, path: string): string {
   return node as string;
 }
 
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Chromium to run the editor e2e test`;
+const skipReason = chromiumSkipReason('the editor e2e test');
 
 describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 180_000 }, () => {
   let berth: BerthProcess | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
   let one: TestUpstream | undefined;
   let two: TestUpstream | undefined;
@@ -40,7 +37,7 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
   let siteIndex = 0;
   let versionWithStaticOnly = 0;
   let running = 0;
-  const errors: string[] = [];
+  let errors: string[] = [];
   const en = loadLocale('en');
   const zh = loadLocale('zh-CN');
   const webRoot = makeTempDir('berth-e2e-root-');
@@ -52,19 +49,12 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     two = await startUpstream('two');
     berth = await startBerth();
     httpPort = (await berth.status()).proxy.httpPort;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    session = await openBrowserSession({ context: { viewport: { width: 1280, height: 900 } } });
+    ({ page, errors } = session);
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     if (berth) {
       await berth.stop();
       berth.cleanup();

@@ -8,25 +8,22 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startBerth } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import type { BerthProcess } from '../helpers/berth-process.js';
 
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const resultsDir = join(process.cwd(), 'test-results');
 
-const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} not found: install Chromium to run the dashboard e2e test` : !existsSync('/usr/bin/curl') ? 'curl not found: install curl to send the test traffic' : undefined;
+const skipReason = chromiumSkipReason('the dashboard e2e test') ?? (existsSync('/usr/bin/curl') ? undefined : 'curl not found: install curl to send the test traffic');
 
 describe('Logs, Metrics and Overview pages in Chromium', { skip: skipReason, timeout: 150_000 }, () => {
   let berth: BerthProcess | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
   let port = 0;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   /** One request with curl to the demo site; resolves with the status code. */
   async function curl(path: string): Promise<number> {
@@ -38,21 +35,14 @@ describe('Logs, Metrics and Overview pages in Chromium', { skip: skipReason, tim
     mkdirSync(resultsDir, { recursive: true });
     berth = await startBerth();
     port = (await berth.status()).proxy.httpPort;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    session = await openBrowserSession({ context: { viewport: { width: 1280, height: 900 } } });
+    ({ page, errors } = session);
     await page.goto(berth.dashboardUrl);
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     if (berth) {
       await berth.stop();
       berth.cleanup();

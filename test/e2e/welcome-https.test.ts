@@ -8,21 +8,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { CertListResponse } from '../../server-core/contract/certs.js';
 import { whichProgram } from '../../server-core/certs/trust/runner.js';
 import { makeTempDir, runBerth, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HOST = 'welcome.localhost';
 
 const certutil = await whichProgram('certutil');
-const skipReason = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} not found: install Chromium to run the HTTPS demo browser test`
-  : !certutil
-    ? 'certutil not found: install libnss3-tools to run the HTTPS demo browser test'
-    : undefined;
+const skipReason = chromiumSkipReason('the HTTPS demo browser test') ?? (certutil ? undefined : 'certutil not found: install libnss3-tools to run the HTTPS demo browser test');
 
 interface Opened {
   status: number | undefined;
@@ -34,13 +28,7 @@ interface Opened {
 
 /** Opens `url` in a fresh Chromium whose HOME is `home` (so it reads `home`/.pki/nssdb); what it saw, or the navigation error. */
 async function open(home: string, url: string): Promise<Opened | { error: string }> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...FLAGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
-    env: { ...process.env, HOME: home },
-    timeout: 30_000,
-  });
+  const browser = await launchChromium({ extraArgs: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`], env: { ...process.env, HOME: home }, timeout: 30_000 });
   try {
     const page = await (await browser.newContext()).newPage();
     let res;

@@ -8,22 +8,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { desktopChannels } from '../../electron/channels.js';
 import { registerDesktopIpc } from '../../electron/ipc.js';
 import type { InvokeEventLike } from '../../electron/ipc.js';
 import { autostartFileName, createLaunchAtLogin } from '../../electron/login-item.js';
 import { startBerth } from '../helpers/berth-process.js';
 import type { BerthProcess } from '../helpers/berth-process.js';
+import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const skipReason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Chromium to run the desktop bridge test`;
+const skipReason = chromiumSkipReason('the desktop bridge test');
 
 describe('Settings → desktop section over the bridge', { skip: skipReason, timeout: 120_000 }, () => {
   let berth: BerthProcess | undefined;
-  let browser: Browser | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
   const autostart = mkdtempSync(join(tmpdir(), 'berth-autostart-'));
   const calls: string[] = [];
@@ -49,10 +47,9 @@ describe('Settings → desktop section over the bridge', { skip: skipReason, tim
       { adminOrigin: new URL(berth.adminUrl).origin, dataDir: berth.dataDir },
     );
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ locale: 'en-US' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    session = await openBrowserSession();
+    const { context } = session;
+    page = session.page;
     // What ipcRenderer.invoke does: hand the call to main with the calling frame's URL.
     await page.exposeFunction('berthTestInvoke', async (channel: string, args: unknown[]) => {
       calls.push(channel);
@@ -78,7 +75,7 @@ describe('Settings → desktop section over the bridge', { skip: skipReason, tim
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
+    await session?.close();
     if (berth) {
       await berth.stop();
       berth.cleanup();

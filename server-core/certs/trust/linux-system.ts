@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import type { TrustActionResult, TrustCommand, TrustStoreStatus } from '../../contract/certs.js';
 import { command, runPlan } from './commands.js';
-import type { TrustCa, TrustEnv, TrustStore } from './types.js';
+import { TrustStoreBase, type TrustAction } from './store-base.js';
+import type { TrustCa, TrustEnv } from './types.js';
 
 export const DEBIAN_ANCHOR_DIR = '/usr/local/share/ca-certificates';
 export const DEBIAN_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -23,14 +24,16 @@ function pemBody(pem: string): string {
   return pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
 }
 
-export class LinuxSystemStore implements TrustStore {
+export class LinuxSystemStore extends TrustStoreBase {
   readonly id = 'system' as const;
   readonly label = 'Linux system store';
 
   constructor(
-    private readonly env: TrustEnv,
+    env: TrustEnv,
     private readonly paths: { anchorDir: string; bundle: string } = { anchorDir: DEBIAN_ANCHOR_DIR, bundle: DEBIAN_BUNDLE },
-  ) {}
+  ) {
+    super(env);
+  }
 
   appliesTo(platform: NodeJS.Platform): boolean {
     return platform === 'linux';
@@ -93,15 +96,7 @@ export class LinuxSystemStore implements TrustStore {
     };
   }
 
-  async install(ca: TrustCa, opts: { dryRun?: boolean } = {}): Promise<TrustActionResult> {
-    return this.act('install', ca, opts.dryRun);
-  }
-
-  async uninstall(ca: TrustCa, opts: { dryRun?: boolean } = {}): Promise<TrustActionResult> {
-    return this.act('uninstall', ca, opts.dryRun);
-  }
-
-  private async act(action: 'install' | 'uninstall', ca: TrustCa, dryRun: boolean | undefined): Promise<TrustActionResult> {
+  protected async act(action: TrustAction, ca: TrustCa, dryRun: boolean | undefined): Promise<TrustActionResult> {
     const base = { id: this.id, label: this.label, action };
     const f = await this.family();
     if (f.kind === 'none') {

@@ -2,9 +2,10 @@
 // nss-tools; Arch: nss; macOS: brew install nss). Chromium and Chrome on Linux read
 // ~/.pki/nssdb; every Firefox profile has its own database (firefox.ts).
 import { join } from 'node:path';
-import type { TrustActionResult, TrustCommand, TrustState, TrustStoreId, TrustStoreStatus } from '../../contract/certs.js';
+import type { TrustActionResult, TrustCommand, TrustState, TrustStoreStatus } from '../../contract/certs.js';
 import { command, runPlan } from './commands.js';
-import type { TrustCa, TrustEnv, TrustStore } from './types.js';
+import { TrustStoreBase, type TrustAction } from './store-base.js';
+import type { TrustCa } from './types.js';
 
 export const CERTUTIL_HINT = 'install NSS certutil: `sudo apt install libnss3-tools` (Debian, Ubuntu), `sudo dnf install nss-tools` (Fedora), `sudo pacman -S nss` (Arch), `brew install nss` (macOS)';
 
@@ -46,13 +47,7 @@ function pemBody(pem: string): string {
 }
 
 /** A store made of NSS databases; subclasses say which. */
-export abstract class NssStore implements TrustStore {
-  abstract readonly id: TrustStoreId;
-  abstract readonly label: string;
-  abstract appliesTo(platform: NodeJS.Platform): boolean;
-
-  constructor(protected readonly env: TrustEnv) {}
-
+export abstract class NssStore extends TrustStoreBase {
   /** The databases this store covers here; empty with a reason when there are none. */
   protected abstract databases(): Promise<{ dbs: NssDb[]; none: string }>;
   protected abstract coverage(): string;
@@ -104,15 +99,7 @@ export abstract class NssStore implements TrustStore {
     return { ...base, state, detail: `${this.coverage()}: ${count} of ${s.dbs.length} database(s) trust the CA (${where})`, install, uninstall, checked: s.checked };
   }
 
-  async install(ca: TrustCa, opts: { dryRun?: boolean } = {}): Promise<TrustActionResult> {
-    return this.act('install', ca, opts.dryRun);
-  }
-
-  async uninstall(ca: TrustCa, opts: { dryRun?: boolean } = {}): Promise<TrustActionResult> {
-    return this.act('uninstall', ca, opts.dryRun);
-  }
-
-  private async act(action: 'install' | 'uninstall', ca: TrustCa, dryRun: boolean | undefined): Promise<TrustActionResult> {
+  protected async act(action: TrustAction, ca: TrustCa, dryRun: boolean | undefined): Promise<TrustActionResult> {
     const base = { id: this.id, label: this.label, action };
     const status = await this.check(ca);
     if (status.state === 'unavailable') return { ...base, outcome: 'unavailable', message: status.detail, commands: [], steps: [] };
