@@ -7,6 +7,8 @@
 // --workers: nginx worker_processes of the front and Berth's --proxy-workers (default 2 each).
 // The HTTPS keep-alive row is the proxied 100 B path over TLS (keep-alive, so handshakes are
 // amortised); both fronts serve the same ECDSA P-256 leaf that Berth's cert service issued.
+// Caddy (Debian `caddy`, optional): a third front on the proxied 100 B / 64 KiB and static 1 KiB rows,
+// same upstream, run from a Caddyfile in the temp dir (admin off, auto_https off, GOMAXPROCS = --workers).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -23,6 +25,7 @@ const WORKERS = arg('--workers', 2);
 // prints where a worker's CPU went (self time by function) — for whoever tunes that path.
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
 const NGINX = '/usr/sbin/nginx';
+const CADDY = 'caddy';
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
 
 for (const [bin, pkg] of [[NGINX, 'nginx'], ['wrk', 'wrk']]) {
@@ -31,6 +34,9 @@ for (const [bin, pkg] of [[NGINX, 'nginx'], ['wrk', 'wrk']]) {
     process.exit(2);
   }
 }
+
+const HAVE_CADDY = !spawnSync(CADDY, ['version']).error;
+if (!HAVE_CADDY) console.log('caddy not installed (apt-get install caddy): its columns are skipped');
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 // nginx workers started by root run as an unprivileged user: they must be able to read the files.
@@ -169,6 +175,33 @@ const nginx = startNginx(
   WORKERS,
 );
 await waitHttp(nginxPort, 'bench.test', '/1k.bin');
+
+// ── Caddy: same upstream and files; `http://:port` so any Host matches (wrk sends Host: bench.test) ──
+let caddy = null;
+let caddyPort = 0;
+if (HAVE_CADDY && !PROFILE_DIR) {
+  caddyPort = await freePort();
+  const dir = join(work, 'caddy');
+  mkdirSync(dir);
+  const caddyfile = join(dir, 'Caddyfile');
+  // Caddy passes the client's Host upstream unchanged (like `proxy_set_header Host $host`) and
+  // keeps idle upstream connections by default; `reverse_proxy` runs before `file_server` (directive order).
+  writeFileSync(
+    caddyfile,
+    `{\n  admin off\n  auto_https off\n}\n` +
+      `http://:${caddyPort} {\n  bind 127.0.0.1\n  root * ${www}\n  reverse_proxy /p/* 127.0.0.1:${upstreamPort}\n  file_server\n}\n`,
+  );
+  // XDG dirs in the temp dir: Caddy writes its storage there, not under the real $HOME.
+  const env = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), GOMAXPROCS: String(WORKERS) };
+  caddy = spawn(CADDY, ['run', '--config', caddyfile, '--adapter', 'caddyfile'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  caddy.stderr.on('data', (d) => (err += d));
+  // Shown only if it fails to answer; Caddy logs info lines to stderr, so only the tail.
+  caddy.errText = () => `\ncaddy: ${err.slice(-2000)}`;
+  children.push(caddy);
+  await waitHttp(caddyPort, 'bench.test', '/1k.bin');
+  await waitHttp(caddyPort, 'bench.test', '/p/small');
+}
 const status = await api('/api/v1/status');
 const berthWorkerPids = status.children.filter((c) => c.role === 'proxy' && c.pid).map((c) => c.pid);
 
@@ -237,10 +270,11 @@ async function measure(port, path, frontPids, scheme = 'http') {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// [label, path, scheme, Caddy too]
 const rows = [
-  ['proxied 100 B', '/p/small'],
-  ['proxied 64 KiB', '/p/64k'],
-  ['static 1 KiB', '/1k.bin'],
+  ['proxied 100 B', '/p/small', 'http', true],
+  ['proxied 64 KiB', '/p/64k', 'http', true],
+  ['static 1 KiB', '/1k.bin', 'http', true],
   ['static 1 MiB', '/1m.bin'],
   ['HTTPS keep-alive', '/p/small', 'https'],
 ];
@@ -248,7 +282,7 @@ const nginxPids = childPids(nginx.proc.pid);
 console.log(`bench:proxy — ${ROUNDS} rounds × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores`);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 console.log(`load average before the run: ${load} (other work on the box skews absolute figures; ratios come from the same run)`);
-console.log(`nginx front: ${nginxPids.length} workers; Berth: ${berthWorkerPids.length} proxy worker(s); upstream: nginx, 1 worker\n`);
+console.log(`nginx front: ${nginxPids.length} workers; Berth: ${berthWorkerPids.length} proxy worker(s); ${caddy ? `Caddy: 1 process, GOMAXPROCS=${WORKERS}; ` : ''}upstream: nginx, 1 worker\n`);
 if (PROFILE_DIR) {
   await measure(berthPort, '/p/small', berthWorkerPids);
   const r = await measure(berthPort, '/p/small', berthWorkerPids);
@@ -274,25 +308,32 @@ if (PROFILE_DIR) {
   process.exit(0);
 }
 const table = [];
-for (const [label, path, scheme = 'http'] of rows) {
-  const results = { nginx: [], berth: [] };
+for (const [label, path, scheme = 'http', withCaddy = false] of rows) {
+  const fronts = caddy && withCaddy ? ['nginx', 'berth', 'caddy'] : ['nginx', 'berth'];
+  const results = { nginx: [], berth: [], caddy: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order so neither side always runs on a warmer machine.
-    const order = round % 2 === 0 ? ['nginx', 'berth'] : ['berth', 'nginx'];
+    // Rotate the order so no front always runs first, on a cooler (or warmer) machine.
+    const order = fronts.map((_, i) => fronts[(i + round) % fronts.length]);
     for (const who of order) {
       const tls = scheme === 'https';
-      const r = who === 'nginx' ? await measure(tls ? nginxTlsPort : nginxPort, path, nginxPids, scheme) : await measure(tls ? berthTlsPort : berthPort, path, berthWorkerPids, scheme);
+      const r =
+        who === 'nginx'
+          ? await measure(tls ? nginxTlsPort : nginxPort, path, nginxPids, scheme)
+          : who === 'caddy'
+            ? await measure(caddyPort, path, [caddy.pid], scheme)
+            : await measure(tls ? berthTlsPort : berthPort, path, berthWorkerPids, scheme);
       if (r.non2xx > 0 || Number.isNaN(r.rps)) console.log(`  warning: ${who} ${label}: ${r.non2xx} non-2xx; ${r.errors}`);
       results[who].push(r);
     }
   }
   const pick = (list) => ({ rps: median(list.map((r) => r.rps)), p99: median(list.map((r) => r.p99)), frontCpu: median(list.map((r) => r.frontCpu)), upCpu: median(list.map((r) => r.upCpu)), wrkCpu: median(list.map((r) => r.wrkCpu)), errors: list.map((r) => r.errors).filter(Boolean).join('; ') });
-  table.push({ label, nginx: pick(results.nginx), berth: pick(results.berth) });
+  table.push({ label, nginx: pick(results.nginx), berth: pick(results.berth), caddy: results.caddy.length ? pick(results.caddy) : null });
 }
 
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-console.log('row              | nginx req/s | berth req/s | ratio | nginx p99 | berth p99 | p99 ratio | CPU% nginx/berth front | wrk CPU% n/b | upstream CPU% n/b');
-console.log('-----------------|-------------|-------------|-------|-----------|-----------|-----------|------------------------|--------------|------------------');
+const caddyHead = caddy ? ' | caddy req/s | b/caddy | caddy p99 | p99 b/c | caddy CPU%' : '';
+console.log(`row              | nginx req/s | berth req/s | ratio | nginx p99 | berth p99 | p99 ratio | CPU% nginx/berth front | wrk CPU% n/b | upstream CPU% n/b${caddyHead}`);
+console.log(`-----------------|-------------|-------------|-------|-----------|-----------|-----------|------------------------|--------------|------------------${caddy ? '-|-------------|---------|-----------|---------|-----------' : ''}`);
 for (const r of table) {
   if (r.missing) {
     console.log(`${r.label.padEnd(16)} | ${r.missing}`);
@@ -300,14 +341,22 @@ for (const r of table) {
   }
   const { nginx: n, berth: b } = r;
   console.log(
-    `${r.label.padEnd(16)} | ${f(n.rps).padStart(11)} | ${f(b.rps).padStart(11)} | ${f(b.rps / n.rps, 2).padStart(5)} | ${f(n.p99, 2).padStart(7)}ms | ${f(b.p99, 2).padStart(7)}ms | ${f(b.p99 / n.p99, 2).padStart(9)} | ${`${f(n.frontCpu)} / ${f(b.frontCpu)}`.padStart(22)} | ${`${f(n.wrkCpu)} / ${f(b.wrkCpu)}`.padStart(12)} | ${`${f(n.upCpu)} / ${f(b.upCpu)}`.padStart(17)}`,
+    `${r.label.padEnd(16)} | ${f(n.rps).padStart(11)} | ${f(b.rps).padStart(11)} | ${f(b.rps / n.rps, 2).padStart(5)} | ${f(n.p99, 2).padStart(7)}ms | ${f(b.p99, 2).padStart(7)}ms | ${f(b.p99 / n.p99, 2).padStart(9)} | ${`${f(n.frontCpu)} / ${f(b.frontCpu)}`.padStart(22)} | ${`${f(n.wrkCpu)} / ${f(b.wrkCpu)}`.padStart(12)} | ${`${f(n.upCpu)} / ${f(b.upCpu)}`.padStart(17)}` +
+      (r.caddy ? ` | ${f(r.caddy.rps).padStart(11)} | ${f(b.rps / r.caddy.rps, 2).padStart(7)} | ${f(r.caddy.p99, 2).padStart(7)}ms | ${f(b.p99 / r.caddy.p99, 2).padStart(7)} | ${f(r.caddy.frontCpu).padStart(10)}` : caddy ? ' |           — |       — |         — |       — |          —' : ''),
   );
   if (b.errors) console.log(`                 | berth socket errors: ${b.errors}`);
+  if (r.caddy?.errors) console.log(`                 | caddy socket errors: ${r.caddy.errors}`);
 }
 console.log('\nCPU% is per core (200 = both cores). A front near its share of the 2 cores while wrk also needs one means the box, not the proxy, is the limit.');
 
 berth.kill('SIGTERM');
 nginx.proc.kill('SIGQUIT');
 upstream.proc.kill('SIGQUIT');
+if (caddy && caddy.exitCode === null) {
+  // SIGTERM: Caddy shuts down gracefully; wait for it (bounded) so no process outlives the bench.
+  const exited = new Promise((r) => caddy.once('exit', r));
+  caddy.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+}
 await new Promise((r) => setTimeout(r, 500));
 process.exit(0);
