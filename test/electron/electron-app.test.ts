@@ -13,6 +13,7 @@ import type { ElectronApplication, Page } from 'playwright-core';
 import type { StatusResponse } from '../../server-core/contract/api.js';
 // Brings the `window.berthDesktop` declaration into scope.
 import type {} from '../../server-core/contract/desktop.js';
+import { isAlive } from '../helpers/berth-process.js';
 import { repoRoot } from './builder-tools.js';
 
 interface StartScript {
@@ -26,15 +27,6 @@ function unavailable(): string | null {
   if (!binary.ok) return `Electron binary not installed (${binary.reason}; \`npm start\` or \`node node_modules/electron/install.js\` fetches it where github.com is reachable)`;
   if (!existsSync(start.electronSqlitePath(repoRoot))) return 'better-sqlite3 is not built for Electron (run `npm run rebuild:electron`)';
   return null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -129,8 +121,8 @@ describe('Electron app', () => {
     await app.evaluate(({ app: electronApp }) => electronApp.quit());
     await closed;
     app = null;
-    await waitFor('the main process to exit', () => !alive(mainPid));
-    await waitFor('every child to exit', () => pids.every((p) => !alive(p)));
+    await waitFor('the main process to exit', () => !isAlive(mainPid));
+    await waitFor('every child to exit', () => pids.every((p) => !isAlive(p)));
 
     // The window's place was saved on the way out, for the next launch.
     const saved = JSON.parse(readFileSync(join(dataDir, 'window-state.json'), 'utf8')) as Record<string, unknown>;

@@ -2,6 +2,7 @@
 // answer out. Refuses what lets two parsers disagree about where a request ends (request
 // smuggling): obs-fold, whitespace before the colon, bare CR/LF, Content-Length together with
 // Transfer-Encoding, differing Content-Length values, Transfer-Encoding on HTTP/1.0.
+import { hasBadValueChar, isToken } from '../http-grammar.js';
 
 export interface HeadLimits {
   /** Longest request line; longer → 414 (nginx `large_client_header_buffers`: 8k). */
@@ -40,28 +41,6 @@ export type HeadResult =
 const INCOMPLETE: HeadResult = { kind: 'incomplete' };
 // eslint-disable-next-line no-control-regex -- the grammar is about control characters
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)$/;
-/** RFC 9110 §5.6.2 tchar, by char code. */
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
-
-/** `text[from, to)` is a non-empty token. */
-function isToken(text: string, from: number, to: number): boolean {
-  if (from >= to) return false;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127 || TCHAR[c] === 0) return false;
-  }
-  return true;
-}
-
-/** Field values may hold HTAB, visible ASCII and obs-text; never other controls (RFC 9110 §5.5). */
-function hasBadValueChar(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
-  }
-  return false;
-}
 const DIGITS = /^\d{1,15}$/;
 
 function fail(status: number, reason: string): HeadResult {

@@ -4,6 +4,7 @@
 // chunked when Transfer-Encoding ends in chunked, Content-Length, else until the server closes.
 import { lowerName } from './headers.js';
 import { UpstreamError } from './upstream-error.js';
+import { hasBadValueChar, isToken } from '../http-grammar.js';
 
 /** nginx `proxy_buffer_size` is one page; Berth allows larger heads but not without bound. */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -33,28 +34,6 @@ export interface ResponseEvents {
 }
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
-/** RFC 9110 §5.6.2 tchar, by char code. */
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+.^_`|~-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
-
-/** `text[from, to)` is a non-empty token. */
-function isToken(text: string, from: number, to: number): boolean {
-  if (from >= to) return false;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127 || TCHAR[c] === 0) return false;
-  }
-  return true;
-}
-
-/** Field values may hold HTAB, visible ASCII and obs-text; never other controls (RFC 9110 §5.5). */
-function hasBadValueChar(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
-  }
-  return false;
-}
 
 type State = 'head' | 'body-length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailer' | 'body-close' | 'done' | 'upgraded';
 
