@@ -96,6 +96,33 @@ describe('MetricsWriter', () => {
     store.close();
   });
 
+  it('reports late seconds live too: a delayed tick and a worker message after its second was reported', () => {
+    const store = tempStore();
+    const s = 1_700_000_100;
+    const c = clock(s);
+    const lives: LiveMetricsSecond[] = [];
+    const w = new MetricsWriter(store.db, { nowMs: c.now, onSecond: (l) => lives.push(l) });
+    w.ingest('proxy-1', publish(s, sample('a', 3, 200, [1, 2, 3])));
+    w.ingest('proxy-1', publish(s + 1, sample('a', 4, 200, [1, 2, 3, 4])));
+    // The tick ran two seconds late: both finished seconds are reported, oldest first.
+    c.set(s + 2);
+    w.tick();
+    assert.deepEqual(lives.map((l) => [l.second, l.sites.find((x) => x.key === 'a')?.requests]), [[s, 3], [s + 1, 4]]);
+
+    // A second worker's part of `s + 1` arrives after it was reported: reported again, merged.
+    w.ingest('proxy-2', publish(s + 1, sample('a', 2, 404, [9, 9])));
+    c.set(s + 3);
+    w.tick();
+    const late = lives.filter((l) => l.second === s + 1).at(-1);
+    assert.equal(late?.sites.find((x) => x.key === 'a')?.requests, 6);
+    assert.deepEqual(late?.sites.find((x) => x.key === 'a')?.status, [0, 4, 0, 2, 0]);
+    // …and the quiet newest second keeps the live view moving.
+    assert.deepEqual(lives.at(-1), { second: s + 2, sites: [], upstreams: [] });
+    const total = (store.db.prepare("SELECT sum(requests) AS n FROM metrics_1s WHERE key = 'a'").get() as { n: number }).n;
+    assert.equal(total, 9, 'SQLite has every request once');
+    store.close();
+  });
+
   it('rolls seconds up: a minute row is the sum and histogram merge of its second rows', () => {
     const store = tempStore();
     const start = 1_700_000_080; // 40 s into a minute: seconds spill into the next minute

@@ -18,6 +18,9 @@ export const DEFAULT_RETENTION: Record<Resolution, number> = { '1s': 65 * 60, '1
 /** Most seconds of history one tick may delete per table: bounded work, still 120× faster than data arrives. */
 const PRUNE_SPAN_ROWS = 120;
 
+/** A second that arrives later than this (in seconds) goes to SQLite only, not to the live view. */
+const LIVE_LATE_SECONDS = 60;
+
 /** A site has a 5xx burst in a second with at least this many 5xx answers making up this share of its requests. */
 export const BURST_MIN_5XX = 5;
 export const BURST_MIN_SHARE = 0.2;
@@ -50,6 +53,8 @@ export class MetricsWriter {
   private readonly lastBurst = new Map<string, number>();
   private readonly badChildren = new Set<string>();
   private lastLiveSecond = 0;
+  /** Seconds already reported live, merged (for late parts of them), kept LIVE_LATE_SECONDS. */
+  private readonly liveSeconds = new Map<number, Map<string, SeriesAccum>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -102,7 +107,12 @@ export class MetricsWriter {
     return true;
   }
 
-  /** Writes every second before the current one (one transaction), prunes, and reports the newest. */
+  /**
+   * Writes every second before the current one (one transaction), prunes, and reports each
+   * finished second live. A busy machine can delay a worker's message past this tick, or this
+   * tick past the next second: such seconds are reported too, merged with what was already
+   * reported for them, so the live view never loses requests that SQLite has.
+   */
   tick(): void {
     const current = Math.floor(this.now() / 1000);
     const done = [...this.pending.keys()].filter((s) => s < current).sort((a, b) => a - b);
@@ -114,16 +124,32 @@ export class MetricsWriter {
     for (const s of done) this.pending.delete(s);
 
     const newest = current - 1;
-    if (newest > this.lastLiveSecond) {
-      this.lastLiveSecond = newest;
-      const series = rows.find((r) => r.second === newest)?.series ?? [];
-      this.detectBursts(newest, series);
-      this.options.onSecond?.({
-        second: newest,
-        sites: series.filter((x) => x.kind === 'site').map((x) => x.live()),
-        upstreams: series.filter((x) => x.kind === 'upstream').map((x) => x.live()),
-      });
+    for (const { second, series } of rows) {
+      if (second <= newest - LIVE_LATE_SECONDS) continue;
+      if (second > this.lastLiveSecond) this.detectBursts(second, series);
+      this.reportLive(second, series);
     }
+    // A quiet newest second is reported as such (empty lists), so live charts keep moving.
+    if (newest > this.lastLiveSecond) this.reportLive(newest, []);
+    for (const s of this.liveSeconds.keys()) if (s <= newest - LIVE_LATE_SECONDS) this.liveSeconds.delete(s);
+  }
+
+  /** Hands a second to the live view: everything reported for it so far, this part included. */
+  private reportLive(second: number, series: readonly SeriesAccum[]): void {
+    let merged = this.liveSeconds.get(second);
+    if (merged === undefined) {
+      if (series.length === 0 && second <= this.lastLiveSecond) return;
+      merged = new Map();
+      this.liveSeconds.set(second, merged);
+    }
+    for (const a of series) accum(merged, seriesId(a.kind, a.key), a.kind, a.key).add(a);
+    if (second > this.lastLiveSecond) this.lastLiveSecond = second;
+    const all = [...merged.values()];
+    this.options.onSecond?.({
+      second,
+      sites: all.filter((x) => x.kind === 'site').map((x) => x.live()),
+      upstreams: all.filter((x) => x.kind === 'upstream').map((x) => x.live()),
+    });
   }
 
   /**

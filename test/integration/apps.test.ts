@@ -195,24 +195,38 @@ describe('app server with real runtimes', { skip }, () => {
 
   test('max_requests=50 under load: workers recycle with zero failed requests', async () => {
     const before = new Set((await app('flaskmax')).processes.map((p) => p.pid));
-    const total = 400;
+    // A worker that reaches max_requests keeps serving until its replacement is ready, so how
+    // many requests it takes to retire both originals depends on how fast Python starts here:
+    // load until the app lists none of the original pids, bounded by a request count and a deadline.
+    const total = 5000;
+    const deadline = Date.now() + 30_000;
     let next = 0;
+    let replaced = false;
     const failures: string[] = [];
     const seen = new Set<string>();
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < total) {
+    const watch = (async () => {
+      while (!replaced && next < total && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await app('flaskmax');
+        replaced = now.processes.length > 0 && now.processes.every((p) => !before.has(p.pid));
+      }
+    })();
+    await Promise.all([
+      watch,
+      ...Array.from({ length: 8 }, async () => {
+        while (!replaced && next < total && Date.now() < deadline) {
           next++;
           const r = await get('flaskmax', '/pid').catch((e: Error) => ({ status: 0, body: e.message, headers: {} }));
           if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 120)}`);
           else seen.add(r.body);
         }
       }),
-    );
+    ]);
     assert.deepEqual(failures, [], 'no request failed while workers recycled');
-    assert.ok(seen.size >= 4, `requests were served by recycled workers too: ${seen.size} pids`);
-    const after = await untilState('flaskmax', ['running']);
-    assert.ok(after.processes.every((p) => !before.has(p.pid)), 'the original workers were replaced');
+    assert.ok(replaced, `the original workers were replaced within ${next} requests`);
+    const fresh = [...seen].filter((pid) => !before.has(Number(pid)));
+    assert.ok(fresh.length >= 1, `requests were served by recycled workers too: ${[...seen].join(', ')}`);
+    await untilState('flaskmax', ['running']);
     const logs = (await berth.api<{ lines: Array<{ line: string }> }>('/api/v1/apps/flaskmax/logs?lines=500')).body.lines;
     assert.ok(logs.some((l) => /served max_requests \(50\): recycling/.test(l.line)));
   });

@@ -27,8 +27,10 @@ export const useLiveMetricsStore = defineStore('liveMetrics', () => {
   stack.onLive((msg) => {
     if (msg.type !== 'metrics') return;
     const { second, sites, upstreams } = msg;
-    const kept = seconds.value.filter((s) => s.second > second - LIVE_WINDOW && s.second !== second);
-    seconds.value = [...kept, { second, sites, upstreams }];
+    // A late second arrives again with its full merged counts: it replaces the earlier report.
+    const newest = Math.max(second, seconds.value.at(-1)?.second ?? 0);
+    const kept = seconds.value.filter((s) => s.second > newest - LIVE_WINDOW && s.second !== second);
+    seconds.value = [...kept, { second, sites, upstreams }].sort((a, b) => a.second - b.second);
   });
 
   function site(key: string): SiteLive {
