@@ -3,7 +3,7 @@
 // The worker is forked the way the supervisor runs it (dist/server-core/proxy/worker.js, IPC
 // channel, `init` message) with `--cpu-prof`; the upstream is a Debian nginx on loopback serving
 // 100 B. Prints req/s, worker CPU µs per request, and the top functions by self time.
-//   node bench/proxy-profile.mjs [--seconds 8] [--connections 50] [--top 40] [--path /p/small] [--no-prof] [--perf] [--compare script.mjs]
+//   node bench/proxy-profile.mjs [--seconds 8] [--connections 50] [--top 40] [--path /p/small] [--no-prof] [--perf] [--compare script.mjs] [--worker-flags "…"]
 // --perf: samples the worker with Linux `perf` instead (on-CPU time only, kernel included, JS
 // frames named through --perf-basic-prof): the V8 profile counts wall time, so a process
 // preempted inside a write() looks like it spent that time writing.
@@ -21,6 +21,8 @@ const SECONDS = Number(arg('--seconds', 8));
 const CONNECTIONS = Number(arg('--connections', 50));
 const TOP = Number(arg('--top', 40));
 const PATH = arg('--path', '/p/small');
+// --worker-flags "…": extra Node/V8 flags for the worker (e.g. "--trace-gc-nvp", "--import ./probe.mjs").
+const WORKER_FLAGS = arg('--worker-flags', '').split(' ').filter(Boolean);
 const PERF = argv.includes('--perf');
 const PROFILE = !argv.includes('--no-prof') && !PERF;
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
@@ -68,13 +70,13 @@ const profDir = join(work, 'prof');
 // to measure a reference on the same box in the same minute.
 const COMPARE = arg('--compare', null);
 const worker = COMPARE
-  ? fork(COMPARE, [String(upPort)], { cwd: work, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: PERF ? ['--perf-basic-prof'] : [] })
+  ? fork(COMPARE, [String(upPort)], { cwd: work, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...(WORKER_FLAGS), ...(PERF ? ["--perf-basic-prof"] : [])] })
   : fork(join(root, 'dist/server-core/proxy/worker.js'), [], {
       // In the temp dir: --perf-basic-prof also leaves V8 log files in the working directory.
       cwd: work,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
-      execArgv: [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : PERF ? ['--perf-basic-prof'] : []), ...(argv.includes('--trace-gc') ? ['--trace-gc'] : []), ...(arg('--semi', null) ? [`--max-semi-space-size=${arg('--semi', null)}`] : [])],
+      execArgv: [...(WORKER_FLAGS), ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : PERF ? ['--perf-basic-prof'] : []), ...(argv.includes('--trace-gc') ? ['--trace-gc'] : []), ...(arg('--semi', null) ? [`--max-semi-space-size=${arg('--semi', null)}`] : [])],
     });
 children.push(worker);
 const messages = [];

@@ -3,7 +3,7 @@
 // same upstream (an nginx instance on loopback serving 100 B and 64 KiB), the same load tool (wrk)
 // and the same settings. Prints req/s and p99 per row as ratios to nginx, plus where the CPU went
 // (front process, wrk, upstream) from /proc. Needs: nginx, wrk (Debian packages), a built tree (`npx tsc -b`).
-//   node bench/proxy.mjs [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--profile DIR]
+//   node bench/proxy.mjs [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--only ROW] [--latency] [--profile DIR]
 // --workers: nginx worker_processes of the front and Berth's --proxy-workers (default 2 each).
 // The HTTPS keep-alive row is the proxied 100 B path over TLS (keep-alive, so handshakes are
 // amortised); both fronts serve the same ECDSA P-256 leaf that Berth's cert service issued.
@@ -23,6 +23,10 @@ const CONNECTIONS = arg('--connections', 50);
 const WORKERS = arg('--workers', 2);
 // --profile DIR: only the proxied 100 B row against Berth, its workers under `node --cpu-prof`;
 // prints where a worker's CPU went (self time by function) — for whoever tunes that path.
+// --only PREFIX: just the rows whose label starts with PREFIX (e.g. --only proxied).
+// --latency: also prints each wrk run's latency distribution (50/75/90/99 %).
+const LATENCY = process.argv.includes('--latency');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
 const NGINX = '/usr/sbin/nginx';
 const CADDY = 'caddy';
@@ -255,6 +259,7 @@ function wrk(url) {
       const p99 = parseLatency(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
       const errors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
       const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      if (LATENCY) console.log(`${url}: ${out.split('\n').filter((l) => /^\s+(50|75|90|99)%/.test(l)).map((l) => l.trim().replace(/\s+/, ' ')).join(', ')}`);
       resolve({ rps, p99, errors, non2xx, wrkTicks, raw: out });
     });
   });
@@ -277,7 +282,7 @@ const rows = [
   ['static 1 KiB', '/1k.bin', 'http', true],
   ['static 1 MiB', '/1m.bin'],
   ['HTTPS keep-alive', '/p/small', 'https'],
-];
+].filter(([label]) => ONLY === null || label.startsWith(ONLY));
 const nginxPids = childPids(nginx.proc.pid);
 console.log(`bench:proxy — ${ROUNDS} rounds × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores`);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];

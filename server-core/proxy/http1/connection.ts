@@ -53,6 +53,9 @@ type State = 'head' | 'body' | 'wait' | 'closing' | 'closed' | 'detached';
 export class Http1Connection implements RequestOwner, ResponseOwner {
   /** The earlier of the read and send deadlines (what the timer wheel checks). */
   deadline = 0;
+  deadlineSlot = -1;
+  /** Slot in the engine's connection list: -1 before it is listed, -2 once released (engine.ts). */
+  engineSlot = -1;
   private readDeadline = 0;
   /** Set while the socket's write buffer is full; cleared by 'drain'. */
   private sendDeadline = 0;

@@ -33,13 +33,18 @@ let sharedConnectionId = 1;
 
 export class Http1Engine implements ConnectionHost {
   draining = false;
-  private readonly connections = new Set<Http1Connection>();
+  /**
+   * Open connections, each knowing its slot (swap-remove): a Set churned once per connection
+   * chains its replaced hash tables and keeps closed connections alive until a full GC
+   * (timer-wheel.ts explains the measurement).
+   */
+  private readonly connections: Http1Connection[] = [];
   private readonly emptyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: Http1EngineOptions) {}
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connections.length;
   }
 
   handleConnection(socket: Socket): void {
@@ -48,13 +53,16 @@ export class Http1Engine implements ConnectionHost {
       socket.destroy();
       return;
     }
-    this.connections.add(new Http1Connection(socket, id, this));
+    const conn = new Http1Connection(socket, id, this);
+    if (conn.engineSlot !== -1) return; // closed during construction (released already)
+    conn.engineSlot = this.connections.length;
+    this.connections.push(conn);
   }
 
   /** Stop keeping connections alive: idle ones close now, busy ones after their response. */
   drain(): void {
     this.draining = true;
-    for (const c of this.connections) c.drain();
+    for (const c of [...this.connections]) c.drain();
   }
 
   /** Cut every connection (the grace period is over). */
@@ -64,7 +72,7 @@ export class Http1Engine implements ConnectionHost {
 
   /** Resolves once no connection is left (after drain()). */
   whenEmpty(): Promise<void> {
-    if (this.connections.size === 0) return Promise.resolve();
+    if (this.connections.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.emptyWaiters.push(resolve));
   }
 
@@ -83,7 +91,17 @@ export class Http1Engine implements ConnectionHost {
   }
 
   released(conn: Http1Connection): void {
-    this.connections.delete(conn);
-    if (this.connections.size === 0) for (const w of this.emptyWaiters.splice(0)) w();
+    const slot = conn.engineSlot;
+    if (slot >= 0) {
+      conn.engineSlot = -2;
+      const last = this.connections.pop() as Http1Connection;
+      if (last !== conn) {
+        this.connections[slot] = last;
+        last.engineSlot = slot;
+      }
+    } else {
+      conn.engineSlot = -2;
+    }
+    if (this.connections.length === 0) for (const w of this.emptyWaiters.splice(0)) w();
   }
 }

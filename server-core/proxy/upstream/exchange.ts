@@ -42,6 +42,7 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 export class UpstreamExchange implements Deadlined, ResponseEvents, SocketOwner {
   /** The earlier of the read and send deadlines (ms since the epoch; 0 = none), for the sweep. */
   deadline = 0;
+  deadlineSlot = -1;
   /** At least one byte of the client's body was read (so this request cannot be replayed). */
   bodyStarted = false;
   /** The whole request (head and body) was handed to the socket. */
