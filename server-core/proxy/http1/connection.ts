@@ -296,7 +296,7 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
       this.state = 'wait';
       this.setDeadline(0);
       req.complete = true;
-      req.push(null);
+      req.endWhenRead();
     }
     this.host.dispatch(req, res, this.id);
     // The pipeline sets the chosen site's limit during dispatch; otherwise the default one holds.

@@ -43,6 +43,7 @@ export class Http1Request extends Readable implements ProxyRequest {
   /** True once the whole body arrived (node:http's `complete`). */
   complete = false;
   aborted = false;
+  private endPending = false;
 
   constructor(
     readonly method: string,
@@ -76,7 +77,20 @@ export class Http1Request extends Readable implements ProxyRequest {
     return this.owner.detach();
   }
 
+  /**
+   * A request without a body: the stream ends when someone reads it. Pushing the end at once
+   * schedules readable/end ticks on every request, and most (a proxied GET) are never read.
+   */
+  endWhenRead(): void {
+    this.endPending = true;
+  }
+
   override _read(): void {
+    if (this.endPending) {
+      this.endPending = false;
+      this.push(null);
+      return;
+    }
     this.owner.wantBody();
   }
 
