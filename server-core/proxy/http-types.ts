@@ -84,6 +84,12 @@ export interface ProxyResponse extends NodeJS.WritableStream {
   hasHeader(name: string): boolean;
   getHeaders(): OutgoingHttpHeaders;
   writeHead(statusCode: number, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): unknown;
+  /**
+   * HTTP/1.1 engine only: header lines relayed from an upstream response as they are, after the
+   * fields set with setHeader. `lines` must already be checked (token names, no CR/LF/NUL in
+   * values, hop-by-hop fields removed), each ending in CRLF; `hasLength`: they include Content-Length.
+   */
+  relayHeaderLines?(lines: string, hasLength: boolean): void;
   /** Cuts the connection (HTTP/1.1) or resets the stream (HTTP/2). */
   destroy(error?: Error): unknown;
 }

@@ -101,6 +101,20 @@ describe('http1 engine', () => {
     assert.match(stream ?? '', /Transfer-Encoding: chunked\r\n.*\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n$/s);
   });
 
+  it('relays upstream header lines after the set fields: their Content-Length frames the body, no chunking', async () => {
+    handler = (req, res) => {
+      res.setHeader('Server', 'berth');
+      res.relayHeaderLines('X-Up: 1\r\nContent-Length: 3\r\n', true);
+      res.writeHead(200);
+      res.end(req.method === 'HEAD' ? undefined : 'abc');
+    };
+    const r = await exchange('GET / HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const [get, head] = r.text.split(/(?=HTTP\/1\.1 )/);
+    assert.match(get ?? '', /^HTTP\/1\.1 200 OK\r\nServer: berth\r\nX-Up: 1\r\nContent-Length: 3\r\nDate: [^\r]+\r\nConnection: keep-alive\r\n\r\nabc$/);
+    assert.match(head ?? '', /Content-Length: 3\r\n.*Connection: close\r\n\r\n$/s);
+    assert.doesNotMatch(r.text, /Transfer-Encoding/);
+  });
+
   it('HTTP/1.0: close-delimited without a length, keep-alive on request', async () => {
     handler = (_req, res) => {
       res.write('x');

@@ -55,6 +55,9 @@ export class Http1Response extends EventEmitter implements ProxyResponse {
   /** The engine answered instead (413/408 during the body): later writes by the handler are dropped. */
   private takenOver = false;
   private readonly fields = new Map<string, [string, HeaderValue]>();
+  /** Relayed upstream header lines (relayHeaderLines): written as they are, after `fields`. */
+  private relayed = '';
+  private relayedLength = false;
   private mode: 'none' | 'length' | 'chunked' | 'close' = 'none';
 
   constructor(
@@ -106,6 +109,12 @@ export class Http1Response extends EventEmitter implements ProxyResponse {
     const out: OutgoingHttpHeaders = {};
     for (const [lower, [, v]] of this.fields) out[lower] = Array.isArray(v) ? [...(v as string[])] : (v as number | string);
     return out;
+  }
+
+  relayHeaderLines(lines: string, hasLength: boolean): void {
+    if (this.headersSent) throw new Error('cannot add header lines after the response head was sent');
+    this.relayed += lines;
+    if (hasLength) this.relayedLength = true;
   }
 
   getHeaderNames(): string[] {
@@ -293,6 +302,10 @@ export class Http1Response extends EventEmitter implements ProxyResponse {
       if (lower === 'date') hasDate = true;
       if (typeof value === 'object') for (const v of value) head += `${name}: ${v}\r\n`;
       else head += `${name}: ${value}\r\n`;
+    }
+    if (this.relayed !== '') {
+      head += this.relayed;
+      if (this.relayedLength && !(bodyless && status !== 304)) hasLength = true;
     }
     if (!hasDate) head += `Date: ${httpDateNow()}\r\n`;
     if (bodyless || this.isHead) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildRequestHead, forwardedElement, responseHeaders, type UpstreamRequestSpec } from './headers.js';
+import { buildRequestHead, forwardedElement, relayedHeaderLines, responseHeaders, type UpstreamRequestSpec } from './headers.js';
 
 function spec(over: Partial<UpstreamRequestSpec> = {}): UpstreamRequestSpec {
   return {
@@ -85,5 +85,14 @@ describe('upstream response headers', () => {
     assert.deepEqual([...out.keys()], ['set-cookie', 'content-length']);
     assert.deepEqual(out.get('set-cookie')?.values, ['a=1', 'b=2']);
     assert.ok(!responseHeaders(['Content-Length', '5'], new Set(), false).has('content-length'));
+  });
+
+  it('relays the same fields as lines, in order, Content-Length once', () => {
+    const raw = ['Connection', 'close, X-Hop', 'X-Hop', '1', 'Server', 'gunicorn', 'Set-Cookie', 'a=1', 'X-Powered-By', 'php', 'Set-Cookie', 'b=2', 'Content-Length', '5', 'content-length', '5'];
+    const out = relayedHeaderLines(raw, new Set(['x-powered-by']), true);
+    assert.equal(out.lines, 'Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\n');
+    assert.equal(out.hasLength, true);
+    assert.deepEqual(out.names, ['set-cookie', 'set-cookie', 'content-length']);
+    assert.deepEqual(relayedHeaderLines(['Content-Length', '5'], new Set(), false), { lines: '', hasLength: false, names: [] });
   });
 });

@@ -149,3 +149,27 @@ export function responseHeaders(rawHeaders: readonly string[], hidden: ReadonlyS
   }
   return out;
 }
+
+/**
+ * The same filtering as `responseHeaders`, as header lines for the HTTP/1.1 engine to relay
+ * unchanged (`Http1Response.relayHeaderLines`): no Map, no per-field setHeader. Content-Length
+ * goes out once (the parser made sure repeated values agree).
+ */
+export function relayedHeaderLines(rawHeaders: readonly string[], hidden: ReadonlySet<string>, keepLength: boolean): { lines: string; hasLength: boolean; names: string[] } {
+  const named = connectionTokens(rawHeaders);
+  const names: string[] = [];
+  let lines = '';
+  let hasLength = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const lower = lowerName(name);
+    if (isHopByHop(lower, named) || HIDDEN_BY_DEFAULT.has(lower) || hidden.has(lower)) continue;
+    if (lower === 'content-length') {
+      if (!keepLength || hasLength) continue;
+      hasLength = true;
+    }
+    names.push(lower);
+    lines += `${name}: ${rawHeaders[i + 1] ?? ''}\r\n`;
+  }
+  return { lines, hasLength, names };
+}

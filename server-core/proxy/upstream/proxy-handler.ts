@@ -8,7 +8,7 @@
 // - WebSocket: Upgrade is passed on, and the connection becomes a tunnel only after a 101.
 import type { Socket } from 'node:net';
 import type { ProxyHandler } from '../../config/schema.js';
-import { SERVER_HEADER, statusText } from '../error-pages.js';
+import { isBodyless, SERVER_HEADER, statusText } from '../error-pages.js';
 import { recordUpstream } from '../metrics.js';
 import { rawHeader } from '../raw-headers.js';
 import type { ContentHandler, ContentResult, RequestContext } from '../request-context.js';
@@ -17,7 +17,7 @@ import { expandVariables, variableValue } from '../variables.js';
 import { parseProxyUrl } from './address.js';
 import { UpstreamExchange, type ExchangeOutcome } from './exchange.js';
 import type { UpstreamGroup } from './group.js';
-import { buildRequestHead, connectionTokens, responseHeaders, type RequestBodyFraming } from './headers.js';
+import { buildRequestHead, connectionTokens, relayedHeaderLines, responseHeaders, type RequestBodyFraming } from './headers.js';
 import type { UpstreamPeer } from './peer.js';
 import type { PooledSocket } from './pool.js';
 import type { ResponseSink } from './exchange.js';
@@ -259,10 +259,20 @@ class ProxyRequestRun implements ResponseSink {
       this.lastUpgradeHead = head;
       return;
     }
-    const keepLength = head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD');
-    const headers = responseHeaders(head.rawHeaders, this.p.hidden, keepLength);
+    const keepLength = (head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD')) && !(isBodyless(head.statusCode) && head.statusCode !== 304);
     res.statusCode = head.statusCode;
     res.statusMessage = head.statusMessage || statusText(head.statusCode);
+    if (res.relayHeaderLines) {
+      // HTTP/1.1 client: the upstream's lines go out as they came (the parser checked them), no Map.
+      const relay = relayedHeaderLines(head.rawHeaders, this.p.hidden, keepLength);
+      // As with setHeader, the upstream's field replaces one set earlier (HSTS, say).
+      for (const name of relay.names) if (res.hasHeader(name)) res.removeHeader(name);
+      res.relayHeaderLines(relay.lines, relay.hasLength);
+      res.writeHead(head.statusCode);
+      if (this.exchange) res.on('drain', this.onClientDrain);
+      return;
+    }
+    const headers = responseHeaders(head.rawHeaders, this.p.hidden, keepLength);
     for (const [lower, { name, values }] of headers) {
       // Content-Length repeats only with equal values (the parser checked): send it once.
       if (lower === 'content-length' || values.length === 1) res.setHeader(name, values[0] ?? '');
