@@ -157,6 +157,13 @@ describe('app server with real runtimes', { skip }, () => {
       const forged = await get(id, '/admin/login/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&password=b' });
       assert.equal(forged.status, 403);
       assert.match(forged.body, /CSRF verification failed/);
+      // Django refuses without reading the body and the worker closes: the 403 must still reach
+      // the client every time (the body goes out with the packet, never racing the close).
+      const statuses = new Set<number>();
+      for (let i = 0; i < 100; i++) {
+        statuses.add((await get(id, '/admin/login/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&password=b' })).status);
+      }
+      assert.deepEqual([...statuses], [403]);
     });
   }
 

@@ -13,6 +13,7 @@ import { FastcgiExchange } from './fastcgi-exchange.js';
 import { DEFAULT_SPLIT_PATH_INFO, mapScript, scriptRunnable } from './fastcgi-script.js';
 import { DEFAULT_TIMEOUTS, forward, timeoutsOf, type Timeouts } from './forward.js';
 import { prepareBody } from './request-body.js';
+import { readSmallBody, SMALL_BODY_BYTES } from '../upstream/small-body.js';
 import { encodeUwsgiPacket, UwsgiPacketTooBig } from './uwsgi-packet.js';
 
 const DONE: ContentResult = { kind: 'done' };
@@ -62,6 +63,13 @@ async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string,
     return sendErrorPage(ctx, 502);
   }
   const method = ctx.req.method ?? 'GET';
+  // A small body goes out with the packet in one write (small-body.ts: an app that answers
+  // without reading it must not turn into a 502).
+  let bodyBuffer: Buffer | null = null;
+  if (body.kind === 'stream' && length <= SMALL_BODY_BYTES) {
+    bodyBuffer = await readSmallBody(body.stream, length);
+    if (bodyBuffer === null) return;
+  }
   await forward(ctx, group, label, timeouts, (pooled, _peer, resume) => {
     const sink = clientSink(ctx, resume);
     return new UpstreamExchange(
@@ -69,7 +77,8 @@ async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string,
         socket: pooled.socket,
         head: packet,
         method,
-        body: body.kind === 'stream' ? body.stream : null,
+        body: body.kind === 'stream' && bodyBuffer === null ? body.stream : null,
+        bodyBuffer,
         framing: length > 0 ? { kind: 'length', length } : { kind: 'none' },
         readTimeoutMs: timeouts.readMs,
         sendTimeoutMs: timeouts.sendMs,

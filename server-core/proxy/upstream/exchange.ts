@@ -1,7 +1,8 @@
 // One request/response exchange on one upstream socket: the head goes out, the client's body is
 // streamed after it (re-chunked when the client sent it chunked) with back-pressure both ways,
 // the response is parsed as it arrives and handed to a sink slice by slice. Nothing is buffered
-// beyond what the sockets hold. Timeouts follow nginx: send = between two writes of the request,
+// beyond what the sockets hold, but a small body the caller read first (small-body.ts), which
+// goes out with the head in one write. Timeouts follow nginx: send = between two writes of the request,
 // read = between two reads of the response once the request is out (or a response began).
 // Both are deadlines checked by the engine's shared sweep (http1/timer-wheel.ts), not a timer per
 // exchange: arming one on every response chunk is a number assignment.
@@ -25,6 +26,8 @@ export interface ExchangeOptions {
   head: string;
   method: string;
   body: ProxyBodyStream | null;
+  /** The whole body, already read (small-body.ts): written with the head in one go. */
+  bodyBuffer?: Buffer | null;
   framing: RequestBodyFraming;
   readTimeoutMs: number;
   sendTimeoutMs: number;
@@ -112,14 +115,25 @@ export class UpstreamExchange implements Deadlined, ResponseEvents, SocketOwner 
       s.on('close', l.close);
     }
     if (s.isPaused()) s.resume();
-    const headOk = s.write(this.options.head, 'latin1');
-    this.bytesOut += this.options.head.length;
+    const buffered = this.options.bodyBuffer ?? null;
+    let headOk: boolean;
+    if (buffered !== null && buffered.length > 0) {
+      // Head and body in one writev: an app answering early cannot see half a request.
+      s.cork();
+      s.write(this.options.head, 'latin1');
+      headOk = s.write(buffered);
+      s.uncork();
+      this.bytesOut += this.options.head.length + buffered.length;
+    } else {
+      headOk = s.write(this.options.head, 'latin1');
+      this.bytesOut += this.options.head.length;
+    }
     if (!headOk) {
       this.armSendTimer();
       this.headDrainWaiting = true;
       s.once('drain', this.onHeadDrain);
     }
-    if (this.options.framing.kind === 'none' || this.options.body === null) this.requestDone();
+    if (this.options.framing.kind === 'none' || this.options.body === null || buffered !== null) this.requestDone();
     else this.pumpBody(this.options.body);
     return this.done;
   }

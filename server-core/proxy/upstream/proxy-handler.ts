@@ -22,6 +22,7 @@ import type { UpstreamPeer } from './peer.js';
 import type { PooledSocket } from './pool.js';
 import type { ResponseSink } from './exchange.js';
 import type { ResponseHead } from './response-parser.js';
+import { readSmallBody, SMALL_BODY_BYTES } from './small-body.js';
 import { openTunnel } from './tunnel.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -84,6 +85,8 @@ class ProxyRequestRun implements ResponseSink {
   private clientGone = false;
   private responseEnded = false;
   private exchange: UpstreamExchange | null = null;
+  /** A small body read before the first attempt (small-body.ts); every attempt sends it whole. */
+  private bodyBuffer: Buffer | null = null;
   private readonly method: string;
   private readonly target: string;
   private readonly framing: RequestBodyFraming;
@@ -115,6 +118,13 @@ class ProxyRequestRun implements ResponseSink {
     let tried = NO_PEERS;
     let last: UpstreamError | null = null;
     try {
+      const f = this.framing;
+      if (f.kind === 'length' && f.length > 0 && f.length <= SMALL_BODY_BYTES && this.upgrade === null) {
+        const data = await readSmallBody(ctx.req, f.length);
+        // Null: the client went away, or the engine answered (408/413) — nothing to send.
+        if (data === null) return;
+        this.bodyBuffer = data;
+      }
       for (;;) {
         if (this.clientGone) return;
         const peer = this.group.pick(tried, ctx.remoteAddress, Date.now());
@@ -223,7 +233,8 @@ class ProxyRequestRun implements ResponseSink {
         socket,
         head,
         method: this.method,
-        body: this.framing.kind === 'none' ? null : ctx.req,
+        body: this.framing.kind === 'none' || this.bodyBuffer !== null ? null : ctx.req,
+        bodyBuffer: this.bodyBuffer,
         framing: this.framing,
         readTimeoutMs: this.h.readTimeoutS * 1000,
         sendTimeoutMs: this.h.sendTimeoutS * 1000,

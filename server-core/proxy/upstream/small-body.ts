@@ -1,0 +1,46 @@
+// Small request bodies are read whole before the upstream request goes out, then sent with its
+// head in one write (nginx reads the body first too: client_body_buffer_size, 16k on 64-bit).
+// An app that answers without reading the body (Django's CSRF 403, a 401) and closes would
+// otherwise race the body's separate write: EPIPE/ECONNRESET on it destroys the socket before
+// the answer waiting in it is read, and the client gets a 502 instead of the app's response.
+// A body in memory can also be sent again to the next server. Larger bodies stream.
+import type { ProxyBodyStream } from '../http-types.js';
+
+/** Declared bodies up to this size are read before the upstream request (nginx client_body_buffer_size). */
+export const SMALL_BODY_BYTES = 16 * 1024;
+
+/**
+ * Reads a body of exactly `length` bytes. Null when it ends short, errors, or the client goes
+ * away (the engine has answered 408/413 or the client is gone: nothing to send upstream).
+ */
+export function readSmallBody(stream: ProxyBodyStream, length: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const finish = (value: Buffer | null): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+      chunks.push(b);
+      got += b.length;
+    };
+    const onEnd = (): void => finish(got === length ? (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got)) : null);
+    const onError = (): void => finish(null);
+    const onClose = (): void => finish(null);
+    if (stream.readableEnded) {
+      resolve(length === 0 ? Buffer.alloc(0) : null);
+      return;
+    }
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    // 'close' after 'end' is handled by onEnd first (listeners are removed there).
+    stream.on('close', onClose);
+    stream.resume();
+  });
+}
