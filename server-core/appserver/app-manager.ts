@@ -2,8 +2,9 @@
 // methods (apps.list/start/stop/restart/reload/logs), samples processes, and publishes where each
 // running app is reachable (topic `apps-updated`) for the proxy.
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { App, BerthConfig } from '../config/schema.js';
 import type { AppLogsResponse, AppProcessInfo, AppRoutes, AppsListResponse, AppStatus } from '../contract/apps.js';
 import type { RuntimeSettings } from '../contract/ipc.js';
@@ -20,6 +21,7 @@ import { runtimes } from './runtimes/index.js';
 import type { RuntimeContext } from './runtimes/types.js';
 import { watchCode, type CodeWatcher } from './code-watcher.js';
 import { GroupWatchdog } from './group-watchdog.js';
+import { dataMark, ledgerPathFor, reapRecordedGroups } from './orphan-reaper.js';
 import { readUwsgiStats } from './uwsgi-stats.js';
 
 /** The shipped worker, read from the source tree (tsc does not copy .py files). */
@@ -34,6 +36,8 @@ export interface AppManagerOptions {
   publishLogs?(batch: LogLinesBatch): void;
   /** State changes (for the status detail). */
   onChange?(): void;
+  /** Process groups of an earlier app server that were still running, killed before any app started. */
+  onOrphansReaped?(pgids: number[]): void;
   backoff?: BackoffPolicy;
   env?: NodeJS.ProcessEnv;
 }
@@ -50,6 +54,7 @@ export class AppManager {
   private readonly ports = new Map<string, number[]>();
   private runtime: RuntimeSettings | null = null;
   private lastPublished = '';
+  private mark: string | null = null;
   private publishTimer: NodeJS.Timeout | null = null;
   private readonly samples = new Map<number, ProcSample & { at: number }>();
   private readonly cpu = new Map<number, number | null>();
@@ -70,6 +75,7 @@ export class AppManager {
 
   /** Starts new apps, restarts changed ones, stops removed ones. */
   async apply(config: BerthConfig, runtime: RuntimeSettings): Promise<void> {
+    if (this.runtime === null) this.reapOrphans(runtime.dataDir);
     this.runtime = runtime;
     const wanted = new Map(config.apps.map((a) => [a.id, a]));
     const work: Promise<void>[] = [];
@@ -125,6 +131,23 @@ export class AppManager {
     e.runner.wanted = true;
     await e.runner.restart();
     return this.statusOf(e);
+  }
+
+  /**
+   * Before the first app starts: kills app process groups an earlier app server of this data dir
+   * left behind (its watchdog died with it), then keeps the ledger for the next one.
+   */
+  private reapOrphans(dataDir: string): void {
+    this.mark = dataMark(dataDir);
+    const ledger = ledgerPathFor(dataDir);
+    try {
+      mkdirSync(dirname(ledger), { recursive: true });
+      const killed = reapRecordedGroups(ledger, this.mark);
+      if (killed.length > 0) this.options.onOrphansReaped?.(killed);
+      this.watchdog.useLedger(ledger);
+    } catch {
+      // An unreadable run dir: the watchdog alone guards this run.
+    }
   }
 
   async reload(id: string): Promise<AppStatus> {
@@ -196,7 +219,7 @@ export class AppManager {
       while (ports.length < needed) ports.push(await findFreePort());
       this.ports.set(app.id, ports);
     }
-    return { runDir: runDirFor(runtime.dataDir, app.id), ports, env: this.options.env ?? process.env, wsgiWorkerPath: WSGI_WORKER_PATH, isRoot: process.getuid?.() === 0 };
+    return { runDir: runDirFor(runtime.dataDir, app.id), ports, env: this.options.env ?? process.env, wsgiWorkerPath: WSGI_WORKER_PATH, isRoot: process.getuid?.() === 0, ...(this.mark ? { dataMark: this.mark } : {}) };
   }
 
   private statusOf(e: Entry): AppStatus {

@@ -6,10 +6,12 @@
 // died — the watchdog SIGKILLs every group still listed, then exits. A normal stop removes every
 // group first, so the watchdog has nothing left to kill.
 // Limits: POSIX only (process groups, /bin/sh). A watchdog killed together with the app server
-// (kill -9 -1, the OOM killer picking both) cannot act; a watchdog that dies alone is respawned
-// with the current groups. Linux does not reuse a pid while it names a live process group, so a
+// (kill -9 -1, the OOM killer picking both) cannot act: for that the groups are also written to a
+// ledger file that the next app server reaps from (orphan-reaper.ts). A watchdog that dies alone is
+// respawned with the current groups. Linux does not reuse a pid while it names a live process group, so a
 // listed group is never someone else's.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { processStartTime, writeLedger } from './orphan-reaper.js';
 
 /** Reads `+N` / `-N` lines; on EOF kills the listed groups. Ignores the terminal's signals. */
 export const WATCHDOG_SCRIPT = [
@@ -30,7 +32,10 @@ export const WATCHDOG_SCRIPT = [
 export class GroupWatchdog {
   private child: ChildProcess | null = null;
   private readonly groups = new Set<number>();
+  /** Each group leader's start time, for the ledger (read when the group is added). */
+  private readonly starts = new Map<number, string | null>();
   private closed = false;
+  private ledger: string | null = null;
 
   constructor(private readonly shell = '/bin/sh') {}
 
@@ -39,16 +44,35 @@ export class GroupWatchdog {
     return this.child?.pid ?? null;
   }
 
+  /** Keeps the list in `path` too (orphan-reaper.ts), from now on. */
+  useLedger(path: string): void {
+    this.ledger = path;
+    this.saveLedger();
+  }
+
   add(pgid: number): void {
     if (this.closed || process.platform === 'win32') return;
     this.groups.add(pgid);
+    if (this.ledger !== null) this.starts.set(pgid, processStartTime(pgid));
+    this.saveLedger();
     if (this.child) this.send(`+${pgid}\n`);
     else this.ensure();
   }
 
   remove(pgid: number): void {
     if (!this.groups.delete(pgid)) return;
+    this.starts.delete(pgid);
+    this.saveLedger();
     this.send(`-${pgid}\n`);
+  }
+
+  private saveLedger(): void {
+    if (this.ledger === null) return;
+    try {
+      writeLedger(this.ledger, [...this.groups].map((pgid) => ({ pgid, start: this.starts.get(pgid) ?? null })));
+    } catch {
+      // A full or read-only disk must not stop apps: the watchdog itself still works.
+    }
   }
 
   /** Normal exit: nothing is listed any more; closing the pipe lets the watchdog exit. */

@@ -12,6 +12,8 @@ const manager = new AppManager({
   publish: (routes) => channel.send({ type: 'publish', topic: 'apps-updated', data: routes }),
   publishLogs: (batch) => channel.send({ type: 'publish', topic: 'log-lines', data: batch }),
   onChange: () => scheduleDetail(),
+  onOrphansReaped: (pgids) =>
+    channel.send({ type: 'log', level: 'warn', message: `killed ${pgids.length} app process group(s) an earlier app server left running (its watchdog died with it): ${pgids.join(', ')}` }),
 });
 let queue: Promise<void> = Promise.resolve();
 let stopping = false;

@@ -1,6 +1,7 @@
 // No orphans: uWSGI, gunicorn and php-fpm do not notice their parent dying, so the app server's
 // watchdog (server-core/appserver/group-watchdog.ts) kills their process groups. Checked for real:
-// SIGKILL of the app server child (the supervisor restarts it and the apps come back), SIGKILL of
+// SIGKILL of the app server child (the supervisor restarts it and the apps come back), the app
+// server and its watchdog killed together (the next app server reaps from its ledger), SIGKILL of
 // `berth serve`, and a normal stop. "A process of the app" = any process whose cwd is the app's
 // working dir (every runtime chdirs there, its forked workers too).
 import { after, describe, test } from 'node:test';
@@ -44,6 +45,21 @@ function processesIn(dir: string): number[] {
     }
   }
   return found;
+}
+
+/** The app server's group watchdog: its child running the watchdog script. */
+function watchdogOf(appServerPid: number): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === appServerPid && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes("trap '' INT TERM HUP QUIT")) return Number(name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 describe('no orphaned app processes', { skip }, () => {
@@ -130,6 +146,26 @@ describe('no orphaned app processes', { skip }, () => {
     await assertAllUp();
     assert.ok(processesIn(work).every((p) => !before.has(p)), 'only new processes run');
     await waitFor('uw served again', async () => ((await httpRequest({ port, host: 'uw.localhost', path: '/' }).catch(() => null))?.status === 200 ? true : undefined), 10_000, 100);
+
+    // 1b. The app server and its watchdog die together (kill -9 -1, the OOM killer): the watchdog is
+    // stopped first so it cannot act on the closed pipe, as if killed in the same instant. The
+    // restarted app server reaps the groups its ledger names (orphan-reaper.ts).
+    const orphans = new Set(processesIn(work));
+    const server2 = (await berth.status()).children.find((c) => c.role === 'appserver');
+    assert.ok(server2?.pid, 'the app server runs again');
+    const watchdog = watchdogOf(server2.pid);
+    assert.ok(watchdog, 'the app server has its watchdog');
+    process.kill(watchdog, 'SIGSTOP');
+    process.kill(server2.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(watchdog, 'SIGKILL');
+    assert.ok([...orphans].some((p) => processesIn(work).includes(p)), 'without the watchdog the app processes outlive the app server');
+    await waitFor('the orphans reaped by the next app server', () => ([...orphans].every((p) => !processesIn(work).includes(p)) ? true : undefined), 20_000, 100);
+    await allRunning(berth);
+    await assertAllUp();
+    assert.ok(processesIn(work).every((p) => !orphans.has(p)), 'only new processes run');
+    const log = readFileSync(join(berth.dataDir, 'logs', 'berth.log'), 'utf8');
+    assert.match(log, /killed 3 app process group\(s\) an earlier app server left running/, 'the reaping is logged');
 
     // 2. The whole stack is SIGKILLed.
     await berth.stop('SIGKILL');

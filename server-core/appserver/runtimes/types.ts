@@ -3,6 +3,7 @@
 // for all runtimes.
 import type { App } from '../../config/schema.js';
 import type { AppProtocol } from '../../contract/apps.js';
+import { DATA_MARK_VAR } from '../orphan-reaper.js';
 
 export interface LaunchSpec {
   command: string;
@@ -47,6 +48,8 @@ export interface RuntimeContext {
   /** Berth's shipped Python worker. */
   wsgiWorkerPath: string;
   isRoot: boolean;
+  /** This data dir's mark (orphan-reaper.ts): every app process carries it as BERTH_DATA_MARK. */
+  dataMark?: string;
 }
 
 export interface Runtime {
@@ -62,7 +65,8 @@ export interface Runtime {
 export function appEnv(app: App, ctx: RuntimeContext, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && !k.startsWith('BERTH_')) env[k] = v;
-  return { ...env, ...app.env, ...extra };
+  // Last, so an app's own env cannot hide it: the next app server reaps orphans by it.
+  return { ...env, ...app.env, ...extra, ...(ctx.dataMark ? { [DATA_MARK_VAR]: ctx.dataMark } : {}) };
 }
 
 /** `unix:/p` → `/p`; anything else unchanged. */
