@@ -13,7 +13,7 @@ import { desktopChannels } from '../../electron/channels.js';
 import { registerDesktopIpc } from '../../electron/ipc.js';
 import type { InvokeEventLike } from '../../electron/ipc.js';
 import { autostartFileName, createLaunchAtLogin } from '../../electron/login-item.js';
-import { startBerth } from '../helpers/berth-process.js';
+import { startBerth, waitFor } from '../helpers/berth-process.js';
 import type { BerthProcess } from '../helpers/berth-process.js';
 import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
@@ -95,11 +95,14 @@ describe('Settings → desktop section over the bridge', { skip: skipReason, tim
     await box.check();
     const file = join(autostart, autostartFileName);
     await page.waitForFunction(() => (document.querySelector('[data-testid="launch-at-login"]') as HTMLInputElement).checked);
+    // The box turns at the click; the bridge call that writes the file completes after it.
+    await waitFor('the autostart entry written', () => (existsSync(file) ? true : undefined), 10_000, 25);
     assert.match(readFileSync(file, 'utf8'), /^Exec="\/opt\/Berth\/berth"$/m);
 
     await box.uncheck();
     await page.waitForFunction(() => !(document.querySelector('[data-testid="launch-at-login"]') as HTMLInputElement).checked);
-    assert.equal(existsSync(file), false);
+    await waitFor('the autostart entry removed', () => (existsSync(file) ? undefined : true), 10_000, 25);
+    await waitFor('both set calls made', () => (calls.length >= 3 ? true : undefined), 10_000, 25);
     assert.deepEqual(calls, [desktopChannels.getLaunchAtLogin, desktopChannels.setLaunchAtLogin, desktopChannels.setLaunchAtLogin]);
     assert.equal(await page.getByTestId('launch-at-login-error').count(), 0);
   });
