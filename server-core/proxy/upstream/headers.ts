@@ -130,6 +130,12 @@ function quoteIfNeeded(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
+/** A response field the client gets: not hop-by-hop, not hidden (nginx's defaults and the location's), Content-Length only when kept. */
+function passesToClient(lower: string, named: ReadonlySet<string>, hidden: ReadonlySet<string>, keepLength: boolean): boolean {
+  if (isHopByHop(lower, named) || HIDDEN_BY_DEFAULT.has(lower) || hidden.has(lower)) return false;
+  return lower !== 'content-length' || keepLength;
+}
+
 /**
  * Response headers to pass to the client: hop-by-hop, nginx's default hidden ones and the
  * location's `hideHeaders` removed. Repeated headers (Set-Cookie) stay repeated.
@@ -140,8 +146,7 @@ export function responseHeaders(rawHeaders: readonly string[], hidden: ReadonlyS
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
     const lower = lowerName(name);
-    if (isHopByHop(lower, named) || HIDDEN_BY_DEFAULT.has(lower) || hidden.has(lower)) continue;
-    if (lower === 'content-length' && !keepLength) continue;
+    if (!passesToClient(lower, named, hidden, keepLength)) continue;
     const value = rawHeaders[i + 1] ?? '';
     const entry = out.get(lower);
     if (entry) entry.values.push(value);
@@ -163,9 +168,9 @@ export function relayedHeaderLines(rawHeaders: readonly string[], hidden: Readon
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
     const lower = lowerName(name);
-    if (isHopByHop(lower, named) || HIDDEN_BY_DEFAULT.has(lower) || hidden.has(lower)) continue;
+    if (!passesToClient(lower, named, hidden, keepLength)) continue;
     if (lower === 'content-length') {
-      if (!keepLength || hasLength) continue;
+      if (hasLength) continue;
       hasLength = true;
     }
     names.push(lower);

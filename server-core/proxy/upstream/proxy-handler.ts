@@ -279,15 +279,12 @@ class ProxyRequestRun implements ResponseSink {
       // As with setHeader, the upstream's field replaces one set earlier (HSTS, say).
       for (const name of relay.names) if (res.hasHeader(name)) res.removeHeader(name);
       res.relayHeaderLines(relay.lines, relay.hasLength);
-      res.writeHead(head.statusCode);
-      if (this.exchange) res.on('drain', this.onClientDrain);
-      return;
-    }
-    const headers = responseHeaders(head.rawHeaders, this.p.hidden, keepLength);
-    for (const [lower, { name, values }] of headers) {
-      // Content-Length repeats only with equal values (the parser checked): send it once.
-      if (lower === 'content-length' || values.length === 1) res.setHeader(name, values[0] ?? '');
-      else res.setHeader(name, values);
+    } else {
+      for (const [lower, { name, values }] of responseHeaders(head.rawHeaders, this.p.hidden, keepLength)) {
+        // Content-Length repeats only with equal values (the parser checked): send it once.
+        if (lower === 'content-length' || values.length === 1) res.setHeader(name, values[0] ?? '');
+        else res.setHeader(name, values);
+      }
     }
     res.writeHead(head.statusCode);
     if (this.exchange) res.on('drain', this.onClientDrain);
