@@ -95,8 +95,14 @@ describe('node, command, harakiri, reload-on-change, request counts', { skip }, 
   });
 
   test('node: 2 instances on their own PORT, the client\'s Host kept, X-Forwarded-For added', async () => {
-    const answers = await Promise.all(Array.from({ length: 6 }, () => get('node', '/')));
-    const bodies = answers.map((r) => JSON.parse(r.body) as { pid: number; host: string; xff: string | null; port: string });
+    // Round-robin state is per proxy worker, and an instance that became ready a moment ago may not
+    // be routed yet: ask in rounds until both answered (bounded), then check every answer.
+    const bodies: Array<{ pid: number; host: string; xff: string | null; port: string }> = [];
+    const deadline = Date.now() + 10_000;
+    while (new Set(bodies.map((b) => b.pid)).size < 2 && Date.now() < deadline && bodies.length < 120) {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => get('node', '/')));
+      bodies.push(...answers.map((r) => JSON.parse(r.body) as { pid: number; host: string; xff: string | null; port: string }));
+    }
     assert.equal(new Set(bodies.map((b) => b.pid)).size, 2, 'both instances answered');
     assert.equal(new Set(bodies.map((b) => b.port)).size, 2, 'each instance has its own PORT');
     for (const b of bodies) {
