@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { Http1Connection, type ConnectionHost, type ConnectionLimits, type RejectedRequest } from './connection.js';
 import { DEFAULT_HEAD_LIMITS } from './head-parser.js';
+import { SlotList } from './slot-list.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
 
@@ -38,7 +39,10 @@ export class Http1Engine implements ConnectionHost {
    * chains its replaced hash tables and keeps closed connections alive until a full GC
    * (timer-wheel.ts explains the measurement).
    */
-  private readonly connections: Http1Connection[] = [];
+  private readonly connections = new SlotList<Http1Connection>(
+    (c) => c.engineSlot,
+    (c, slot) => (c.engineSlot = slot),
+  );
   private readonly emptyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: Http1EngineOptions) {}
@@ -55,19 +59,18 @@ export class Http1Engine implements ConnectionHost {
     }
     const conn = new Http1Connection(socket, id, this);
     if (conn.engineSlot !== -1) return; // closed during construction (released already)
-    conn.engineSlot = this.connections.length;
-    this.connections.push(conn);
+    this.connections.add(conn);
   }
 
   /** Stop keeping connections alive: idle ones close now, busy ones after their response. */
   drain(): void {
     this.draining = true;
-    for (const c of [...this.connections]) c.drain();
+    for (const c of [...this.connections.items]) c.drain();
   }
 
   /** Cut every connection (the grace period is over). */
   destroyAll(): void {
-    for (const c of [...this.connections]) c.close();
+    for (const c of [...this.connections.items]) c.close();
   }
 
   /** Resolves once no connection is left (after drain()). */
@@ -91,17 +94,8 @@ export class Http1Engine implements ConnectionHost {
   }
 
   released(conn: Http1Connection): void {
-    const slot = conn.engineSlot;
-    if (slot >= 0) {
-      conn.engineSlot = -2;
-      const last = this.connections.pop() as Http1Connection;
-      if (last !== conn) {
-        this.connections[slot] = last;
-        last.engineSlot = slot;
-      }
-    } else {
-      conn.engineSlot = -2;
-    }
+    // -2: released, so a connection released during its construction is never listed.
+    if (!this.connections.remove(conn, -2)) conn.engineSlot = -2;
     if (this.connections.length === 0) for (const w of this.emptyWaiters.splice(0)) w();
   }
 }
