@@ -81,11 +81,10 @@ describe('orphan reaper', () => {
         { pgid: plain.pid as number, start: null },
         { pgid: recorded.pid as number, start },
       ]);
+      // Listen before killing: both exits can arrive while the first one is awaited.
+      const exits = [marked, recorded].map((c) => once(c, 'exit') as Promise<[number | null, string | null]>);
       assert.deepEqual(reapRecordedGroups(ledger, mark).sort(), [marked.pid as number, recorded.pid as number].sort());
-      for (const c of [marked, recorded]) {
-        const [, signal] = (await once(c, 'exit')) as [number | null, string | null];
-        assert.equal(signal, 'SIGKILL');
-      }
+      for (const [, signal] of await Promise.all(exits)) assert.equal(signal, 'SIGKILL');
       assert.ok(alive(plain), 'a group with neither the mark nor its recorded start time is left alone');
     } finally {
       for (const c of [marked, plain, recorded]) if (alive(c)) c.kill('SIGKILL');
