@@ -22,6 +22,8 @@ const EX_CONFIG = 78;
 const READY_TIMEOUT_MS = 60_000;
 /** Time for the proxy to learn a worker is retiring before it stops accepting. */
 const RETIRE_DELAY_MS = 300;
+/** After a worker's exit, the longest wait for its stdout/stderr to be read to the end. */
+const STDIO_DRAIN_MS = 500;
 
 export interface RunnerOptions {
   runtime: Runtime;
@@ -271,9 +273,20 @@ export class AppRunner {
       this.fail(`could not start ${spec.command}: ${e.message}`, e.code === 'ENOENT' ? 'the program does not exist: install it or set the app\'s interpreter to its path' : 'check the program\'s permissions');
     });
     child.once('exit', (code, signal) => {
-      out.end();
-      err.end();
-      this.onExit(proc, code, signal);
+      // 'exit' can come before the child's last output is read, and onExit takes the failure reason
+      // from the stderr lines (a worker's "cannot import …" as it exits 78). 'close' says all stdio
+      // is read; forked workers may hold the pipes open, so wait for it a moment at most.
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        out.end();
+        err.end();
+        this.onExit(proc, code, signal);
+      };
+      const timer = setTimeout(finish, STDIO_DRAIN_MS);
+      child.once('close', finish);
     });
     if (spec.readiness === 'probe') void this.probeUntilReady(proc);
     const verb = replaces ? `replacing pid ${replaces.pid ?? '?'} with` : 'started';

@@ -43,7 +43,8 @@ export function runBerth(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
       proc.kill('SIGKILL');
       reject(new Error(`berth ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
-    proc.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of the output been read (tests match on it).
+    proc.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
@@ -57,7 +58,8 @@ export async function startBerth(opts: { args?: string[]; dataDir?: string; env?
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': only then is all it printed in output() ("Berth stopped." is its last line).
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('close', (code, signal) => resolve({ code, signal })));
   let gone = false;
   void exited.then(() => (gone = true));
 
