@@ -23,6 +23,8 @@ export const useLogsStore = defineStore('logs', () => {
   /** Lines that arrived while paused, shown on resume. */
   const held = ref(0);
   const problem = ref<LoadProblem | null>(null);
+  /** The backlog is in and the live subscription was sent: only now is an empty tail really empty. */
+  const ready = ref(false);
   let heldBatches: LogLinesBatch[] = [];
   let started = false;
   let frame: number | null = null;
@@ -78,6 +80,7 @@ export const useLogsStore = defineStore('logs', () => {
       problem.value = err instanceof ApiError ? { kind: 'api', code: err.code, message: err.message } : { kind: 'network' };
     }
     stack.subscribeTopic('logs');
+    ready.value = true;
     version.value++;
   }
 
@@ -102,5 +105,5 @@ export const useLogsStore = defineStore('logs', () => {
     Object.assign(filter, EMPTY_FILTER);
   }
 
-  return { model, version, filter, filterError, paused, held, problem, start, setPaused, clear, resetFilter };
+  return { model, version, filter, filterError, paused, held, problem, ready, start, setPaused, clear, resetFilter };
 });
