@@ -37,7 +37,9 @@ export function listeningInodes(table: string, port: number): string[] {
 }
 
 export async function findPortOwner(port: number, options: PortOwnerOptions = {}): Promise<PortOwner | null> {
-  const { procRoot = '/proc', maxProcesses = 4096, maxFds = 200_000, timeoutMs = 1000 } = options;
+  // 3 s: only a bind that already failed waits for this, and one readlink per fd of every process
+  // can take over a second on a loaded machine; a message naming the holder is worth the wait.
+  const { procRoot = '/proc', maxProcesses = 4096, maxFds = 200_000, timeoutMs = 3000 } = options;
   if (process.platform !== 'linux' && options.procRoot === undefined) return null;
   try {
     const inodes = new Set<string>();
