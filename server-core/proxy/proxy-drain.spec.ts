@@ -67,14 +67,15 @@ describe('proxy graceful stop', () => {
     const stopped = {
       promise: null as Promise<void> | null,
       start() {
-        this.promise ??= proxy.stop(5000);
+        // A long grace period, so that waiting for it cannot pass for a slow stop on a loaded machine.
+        this.promise ??= proxy.stop(15_000);
       },
     };
     assert.equal(await download, BIG);
     const t0 = Date.now();
     await stopped.promise;
     await idle.closed;
-    assert.ok(Date.now() - t0 < 2000, 'stop should not wait for idle keep-alive connections');
+    assert.ok(Date.now() - t0 < 5000, `stop should not wait for idle keep-alive connections (took ${Date.now() - t0} ms more)`);
   });
 
   it('cuts a response that outlives the grace period', async () => {
@@ -93,6 +94,6 @@ describe('proxy graceful stop', () => {
     await stuck.closed;
     assert.ok(got < BIG, 'the body should have been cut short');
     assert.ok(elapsed >= 250, `stop returned after ${elapsed} ms, before the grace period`);
-    assert.ok(elapsed < 3000, `stop took ${elapsed} ms`);
+    assert.ok(elapsed < 5000, `stop took ${elapsed} ms`);
   });
 });

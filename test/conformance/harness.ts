@@ -153,13 +153,25 @@ export interface Difference {
   berth: string;
 }
 
+/**
+ * `expires 1h` is "now + 1 h" to the second, and the Berth request goes out just after the nginx
+ * one: when a second boundary falls between the two, the dates differ by 1 s. Dates this close count
+ * as the same (a wrong duration, a missing header or `epoch` still differ).
+ */
+const CLOCK_SKEW_MS = 2000;
+const sameMoment = (a: string, b: string): boolean => {
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isFinite(ta) && Number.isFinite(tb) && Math.abs(ta - tb) <= CLOCK_SKEW_MS;
+};
+
 export function compare(name: string, a: Reply, b: Reply, portA: number, portB: number, extraHeaders: readonly string[] = []): Difference[] {
   const out: Difference[] = [];
   if (a.status !== b.status) out.push({ case: name, field: 'status', nginx: String(a.status), berth: String(b.status) });
   for (const h of [...COMPARED_HEADERS, ...extraHeaders]) {
     const va = (a.headers[h] ?? '(none)').replace(`:${portA}`, ':PORT');
     const vb = (b.headers[h] ?? '(none)').replace(`:${portB}`, ':PORT');
-    if (va !== vb) out.push({ case: name, field: `header ${h}`, nginx: va, berth: vb });
+    if (va !== vb && !(h === 'expires' && sameMoment(va, vb))) out.push({ case: name, field: `header ${h}`, nginx: va, berth: vb });
   }
   if (a.headers[ECHO_HEADER] === '1' && b.headers[ECHO_HEADER] === '1' && a.body.length > 0 && b.body.length > 0) out.push(...compareEchoes(name, a.body, b.body));
   else if (!a.body.equals(b.body)) out.push({ case: name, field: 'body', nginx: preview(a.body), berth: preview(b.body) });

@@ -11,6 +11,7 @@ import type { AppsListResponse } from '../../server-core/contract/apps.js';
 import { makeTempDir, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
 import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { httpRequest } from '../helpers/http.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -83,19 +84,28 @@ describe('Apps page: create a Flask app in the form', { skip, timeout: 180_000 }
     await page.getByTestId('app-form').waitFor({ state: 'detached' });
     await page.locator('[data-testid="app-state-flask"]', { hasText: 'Running' }).waitFor({ timeout: 60_000 });
     const rows = page.locator('[data-testid="app-processes-flask"] tbody tr');
-    await waitFor('two worker rows', async () => ((await rows.count()) === 2 ? true : undefined), 10_000, 200);
+    await waitFor('two worker rows', async () => ((await rows.count()) === 2 ? true : undefined), 15_000, 200);
     const shownPids = (await rows.locator('td:first-child').allInnerTexts()).map((s) => Number(s.trim())).sort();
     assert.equal(new Set(shownPids).size, 2);
 
     // The new site flask.localhost routes to it: concurrent requests meet both processes.
     const port = (await berth.status()).proxy.httpPort;
-    const answers = await Promise.all(Array.from({ length: 8 }, () => httpRequest({ port, host: 'flask.localhost', path: '/pid?sleep=0.3' })));
-    for (const a of answers) assert.equal(a.status, 200);
+    // The page shows a worker as soon as it runs; the proxy routes to it once the app server has
+    // published it as ready (and the proxy switched to the config with the new site): wait for the
+    // first answer, then ask in rounds until both processes answered (bounded), checking every answer.
+    await waitForProxyConfig(berth);
+    await waitFor('the proxy to route flask.localhost', async () => ((await httpRequest({ port, host: 'flask.localhost', path: '/pid' })).status === 200 ? true : undefined), 15_000, 200);
+    const answers: Array<{ status: number; body: string }> = [];
+    const deadline = Date.now() + 15_000;
+    while (new Set(answers.filter((a) => a.status === 200).map((a) => a.body)).size < 2 && Date.now() < deadline) {
+      answers.push(...(await Promise.all(Array.from({ length: 8 }, () => httpRequest({ port, host: 'flask.localhost', path: '/pid?sleep=0.3' })))));
+    }
+    for (const a of answers) assert.equal(a.status, 200, a.body);
     assert.deepEqual([...new Set(answers.map((a) => Number(a.body)))].sort(), shownPids);
 
     // The app's output reaches the page over the WebSocket.
     assert.equal((await httpRequest({ port, host: 'flask.localhost', path: '/' })).body, 'hello from flask');
-    await page.locator('[data-testid="app-log-flask"]', { hasText: 'hello from the flask view' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="app-log-flask"]', { hasText: 'hello from the flask view' }).waitFor({ timeout: 15_000 });
     const config = (await berth.api<{ config: { apps: Array<{ processes: number; threads: number }> } }>('/api/v1/config')).body.config;
     assert.deepEqual(config.apps.map((a) => [a.processes, a.threads]), [[2, 2]]);
     // The browser logs the refused apply's 422 itself; nothing else may go wrong.

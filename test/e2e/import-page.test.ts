@@ -9,6 +9,7 @@ import type { BerthConfig } from '../../server-core/config/schema.js';
 import { freePort } from '../conformance/harness.js';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.js';
 import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 const skipReason = chromiumSkipReason('the dashboard e2e test');
 
@@ -77,9 +78,11 @@ describe('dashboard import screen in Chromium', { skip: skipReason, timeout: 120
     await page.getByTestId('import-applied').waitFor();
     await page.getByTestId('import-to-sites').click();
     await page.getByTestId('site-row-imported-localhost').waitFor();
-    const after = await berth.api<{ config: BerthConfig }>('/api/v1/config');
+    const after = await berth.api<{ version: number; config: BerthConfig }>('/api/v1/config');
     const site = after.body.config.sites.find((s) => s.id === 'imported-localhost');
     assert.deepEqual(site?.listen.map((l) => l.port), [port]);
+    // The apply answers before the proxy worker switched to the new version and bound the new port.
+    await waitForProxyConfig(berth, after.body.version);
     const res = await fetch(`http://127.0.0.1:${port}/`); // the only site on that port: its default
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'hello from the import');

@@ -11,6 +11,7 @@ import { makeTempDir, startBerth, waitFor } from '../helpers/berth-process.js';
 import type { BerthProcess } from '../helpers/berth-process.js';
 import { chromiumSkipReason, openBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { httpRequest } from '../helpers/http.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream-servers.js';
 
 const resultsDir = join(process.cwd(), 'test-results');
@@ -112,6 +113,8 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.locator('[data-testid="location-0"] [data-testid="handler-type"]').waitFor();
     assert.equal(await page.locator('[data-testid="location-0"] [data-testid="handler-type"]').inputValue(), 'static');
     versionWithStaticOnly = await reviewAndApply('e2e: static site and upstream');
+    // The apply answers before the proxy worker switched to the new version.
+    await waitForProxyConfig(berth!, versionWithStaticOnly);
     const home = await httpRequest({ port: httpPort, host: HOST, path: '/' });
     assert.equal(home.status, 200);
     assert.match(home.body, /static e2e page/);
@@ -131,6 +134,8 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId('preview-toggle').click();
     const version = await reviewAndApply('e2e: proxy /api/ to pair', 'editor-diff-en.png');
     assert.equal(version, versionWithStaticOnly + 1);
+    // The next test sends traffic to /api/ at once: the proxy worker must run this version by then.
+    await waitForProxyConfig(berth!, version);
   });
 
   it('sends traffic through the proxy: 200s from both upstream servers', async () => {
@@ -158,6 +163,7 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId(`server-toggle-pair-127.0.0.1:${one.port}`).click();
     await page.getByTestId(`server-row-pair-127.0.0.1:${one.port}`).filter({ hasText: message(en, 'upstreams.state.markedDown') }).waitFor();
     assert.equal((await berth.status()).config.version, before + 1);
+    await waitForProxyConfig(berth, before + 1);
     for (let i = 0; i < 6; i++) {
       const res = await httpRequest({ port: httpPort, host: HOST, path: '/api/after-down' });
       assert.equal(res.status, 200);

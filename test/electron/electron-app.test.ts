@@ -29,9 +29,9 @@ function unavailable(): string | null {
   return null;
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -95,14 +95,16 @@ describe('Electron app', () => {
     await page.evaluate(() => {
       window.location.href = 'https://example.com/docs';
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // Main decides asynchronously (will-navigate, then shell.openExternal): wait for the outcome,
+    // not a fixed time. The file: navigation came first, so it has been decided by then too.
+    await waitFor('the web URL handed to the browser', async () => (await opened()).length >= 1);
     assert.equal(page.url(), before);
     assert.deepEqual(await opened(), ['https://example.com/docs']);
 
     // window.open never creates a second window.
     assert.equal(await page.evaluate(() => window.open('https://example.com/new') === null), true);
     assert.equal(await page.evaluate(() => window.open('/') === null), true);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the second web URL handed to the browser', async () => (await opened()).length >= 2);
     assert.equal(app.windows().length, 1);
     assert.deepEqual(await opened(), ['https://example.com/docs', 'https://example.com/new']);
 

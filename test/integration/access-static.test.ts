@@ -14,6 +14,7 @@ import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import type { BerthConfigInput } from '../../server-core/config/schema.js';
 import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 const run = promisify(execFile);
 
@@ -68,14 +69,19 @@ describe('berth serve: access phase and static extras through curl', () => {
         site('open', {}),
         site('denied', { access: { rules: [{ action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }] } }),
         site('auth', { access: { basicAuth: { realm: 'Berth test', htpasswdFile: users } } }),
-        site('limited', { limits: { rateLimit: { perSecond: 0.5, burst: 3, nodelay: true } } }),
-        site('pinned', { limits: { rateLimit: { perSecond: 0.5, burst: 2, nodelay: true } } }),
-        site('paced', { limits: { rateLimit: { perSecond: 5, burst: 2, nodelay: false } } }),
+        // Slow rates: the 503s must not turn into passes because a busy machine spread the
+        // requests over more than one refill (0.1 r/s: the burst's requests have 10 s).
+        site('limited', { limits: { rateLimit: { perSecond: 0.1, burst: 3, nodelay: true } } }),
+        site('pinned', { limits: { rateLimit: { perSecond: 0.1, burst: 2, nodelay: true } } }),
+        // 2 r/s: delays of 500 and 1000 ms, wide apart from "at once" even on a loaded machine.
+        site('paced', { limits: { rateLimit: { perSecond: 2, burst: 2, nodelay: false } } }),
       ],
     };
-    const put = await berth.api('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(config) });
+    const put = await berth.api<{ version: { version: number } }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(config) });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     port = (await berth.status()).proxy.httpPort;
+    // Both workers: one answering 403 says nothing about the other, which may still run the old config.
+    await waitForProxyConfig(berth, put.body.version.version);
     await waitFor('the access config in the proxy', async () => ((await curl(port, 'denied.test', '/')).status === 403 ? true : undefined));
   });
 
@@ -130,11 +136,11 @@ describe('berth serve: access phase and static extras through curl', () => {
       const started = performance.now();
       const answers = await Promise.all(sockets.map(async (sock) => ({ status: await keepAliveGet(sock, 'paced.test', '/'), ms: performance.now() - started })));
       assert.deepEqual(answers.map((x) => x.status).sort(), [200, 200, 200, 503]);
-      // 5 r/s, burst 2: one at once, one after 200 ms, one after 400 ms (per-worker buckets: 2 × at once + 200 ms).
+      // 2 r/s, burst 2: one at once, one after 500 ms, one after 1000 ms (per-worker buckets: 2 × at once + 500 ms).
       const passed = answers.filter((x) => x.status === 200).map((x) => x.ms).sort((x, y) => x - y);
-      assert.ok((passed[0] ?? 0) < 150, `first at ${passed.join(', ')} ms`);
-      assert.ok((passed[1] ?? 0) >= 150 && (passed[1] ?? 0) < (passed[2] ?? 0), `second at ${passed.join(', ')} ms`);
-      assert.ok((passed[2] ?? 0) >= 350, `third at ${passed.join(', ')} ms`);
+      assert.ok((passed[0] ?? 0) < 400, `first at ${passed.join(', ')} ms`);
+      assert.ok((passed[1] ?? 0) >= 400 && (passed[1] ?? 0) < (passed[2] ?? 0), `second at ${passed.join(', ')} ms`);
+      assert.ok((passed[2] ?? 0) >= 900, `third at ${passed.join(', ')} ms`);
     } finally {
       for (const sock of sockets) sock.destroy();
     }

@@ -84,6 +84,11 @@ describe('node, command, harakiri, reload-on-change, request counts', { skip }, 
       }, 60_000, 200);
       assert.equal(a.state, 'running', `${id}: ${a.reason ?? ''} ${a.lastStderr.join('\n')}`);
     }
+    // "running" in the API comes a moment before the proxy workers get the app's addresses (the app
+    // server publishes them after a short coalescing delay): until then the proxy answers 502.
+    for (const id of ['node', 'cmd', 'hara', 'live', 'uw', 'gu']) {
+      await waitFor(`${id} routed by the proxy`, async () => ((await get(id, '/')).status !== 502 ? true : undefined), 15_000, 100);
+    }
   });
 
   after(async () => {
@@ -192,7 +197,7 @@ describe('node, command, harakiri, reload-on-change, request counts', { skip }, 
       const x = await app('uw');
       const children = x.processes.filter((p) => p.role === 'child');
       return children.length === 2 && children.reduce((n, p) => n + (p.requests ?? 0), 0) >= 20 ? children : undefined;
-    }, 10_000, 250);
+    }, 20_000, 250);
     assert.ok(uw.every((p) => typeof p.requests === 'number'));
     const gu = await app('gu');
     assert.ok(gu.processes.length >= 3);

@@ -125,6 +125,11 @@ describe('app server with real runtimes', { skip }, () => {
       const a = await untilState(id, ['running', 'failed']);
       assert.equal(a.state, 'running', `${id}: ${a.reason ?? ''} ${a.lastStderr.join('\n')}`);
     }
+    // "running" in the API comes a moment before the proxy workers get the app's addresses (the app
+    // server publishes them after a short coalescing delay): until then the proxy answers 502.
+    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php']) {
+      await waitFor(`${id} routed by the proxy`, async () => ((await get(id, '/')).status !== 502 ? true : undefined), 15_000, 100);
+    }
   });
 
   after(async () => {
@@ -175,7 +180,7 @@ describe('app server with real runtimes', { skip }, () => {
     const a = await waitFor('gunicorn\'s worker sampled', async () => {
       const x = await app('dj-gunicorn');
       return x.processes.some((p) => p.role === 'child') ? x : undefined;
-    }, 10_000, 200);
+    }, 20_000, 200);
     assert.equal(a.protocol, 'http');
   });
 
@@ -183,7 +188,7 @@ describe('app server with real runtimes', { skip }, () => {
     const a = await waitFor('uWSGI\'s workers sampled', async () => {
       const x = await app('dj-uwsgi');
       return x.processes.filter((p) => p.role === 'child').length >= 2 ? x : undefined;
-    }, 10_000, 200).catch(() => app('dj-uwsgi'));
+    }, 20_000, 200).catch(() => app('dj-uwsgi'));
     const ini = readFileSync(join(berth.dataDir, 'run', 'apps', 'dj-uwsgi', 'uwsgi.ini'), 'utf8');
     assert.match(ini, /^processes = 2$/m);
     assert.match(ini, /^max-requests = 1000$/m);
@@ -218,10 +223,13 @@ describe('app server with real runtimes', { skip }, () => {
         replaced = now.processes.length > 0 && now.processes.every((p) => !before.has(p.pid));
       }
     })();
+    // The API can list the new pids a moment before the proxy routes to them: keep the load on
+    // until a recycled worker has answered too (same bounds).
+    const freshAnswered = (): boolean => [...seen].some((pid) => !before.has(Number(pid)));
     await Promise.all([
       watch,
       ...Array.from({ length: 8 }, async () => {
-        while (!replaced && next < total && Date.now() < deadline) {
+        while (!(replaced && freshAnswered()) && next < total && Date.now() < deadline) {
           next++;
           const r = await get('flaskmax', '/pid').catch((e: Error) => ({ status: 0, body: e.message, headers: {} }));
           if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 120)}`);
@@ -298,7 +306,7 @@ describe('app server with real runtimes', { skip }, () => {
     const stopped = await berth.api<AppStatus>('/api/v1/apps/flask/stop', { method: 'POST' });
     assert.equal(stopped.status, 200);
     assert.equal(stopped.body.state, 'stopped');
-    assert.equal((await waitFor('502 while stopped', async () => ((await get('flask', '/')).status === 502 ? 502 : undefined), 5000)), 502);
+    assert.equal((await waitFor('502 while stopped', async () => ((await get('flask', '/')).status === 502 ? 502 : undefined), 15_000)), 502);
     await berth.api('/api/v1/apps/flask/start', { method: 'POST' });
     await untilState('flask', ['running']);
     const pids = (await app('flask')).processes.map((p) => p.pid);
@@ -309,7 +317,7 @@ describe('app server with real runtimes', { skip }, () => {
       return x.state === 'running' && x.processes.length === 2 && x.processes.every((p) => !pids.includes(p.pid)) ? x : undefined;
     }, 30_000, 100);
     assert.equal(reloaded.processes.length, 2);
-    assert.equal((await waitFor('served after reload', async () => ((await get('flask', '/')).status === 200 ? 200 : undefined), 5000)), 200);
+    assert.equal((await waitFor('served after reload', async () => ((await get('flask', '/')).status === 200 ? 200 : undefined), 15_000)), 200);
     const unknown = await berth.api<ApiErrorBody>('/api/v1/apps/nope/restart', { method: 'POST' });
     assert.equal(unknown.status, 404);
   });

@@ -163,6 +163,9 @@ for (const runtime of ['uwsgi', 'wsgi'] as const) {
         return s && (s.state === 'running' || s.state === 'failed') ? s : undefined;
       }, 60_000, 200);
       assert.equal(a.state, 'running', `${a.reason ?? ''} ${a.lastStderr.join('\n')}`);
+      // "running" in the API comes a moment before the proxy workers get the app's addresses (the
+      // app server publishes them after a short coalescing delay): until then the proxy answers 502.
+      await waitFor('the app routed by the proxy', async () => ((await get('/hello/ready')).status !== 502 ? true : undefined), 15_000, 100);
     });
 
     after(async () => {
@@ -256,7 +259,7 @@ for (const runtime of ['uwsgi', 'wsgi'] as const) {
       const a = await waitFor(`2 ${role} processes listed`, async () => {
         const s = await appStatus();
         return s && s.processes.filter((p) => p.role === role).length === 2 ? s : undefined;
-      }, 10_000, 250);
+      }, 20_000, 250);
       assert.equal(a.processes.filter((p) => p.role === 'master').length, runtime === 'uwsgi' ? 1 : 0, JSON.stringify(a.processes));
       // Every answer comes from one of the app's worker processes.
       const pids = new Set(a.processes.filter((p) => p.role === role).map((p) => p.pid));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { makeTempDir, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 interface Case {
   name: string;
@@ -74,9 +75,11 @@ describe('proxy hardening matrix (raw sockets against berth serve)', () => {
         ],
       },
     ];
-    const applied = await berth.api('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(next) });
+    const applied = await berth.api<{ version: { version: number } }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(next) });
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
     port = (await berth.status()).proxy.httpPort;
+    // Every worker (one per core by default): a worker still on the old config has other limits.
+    await waitForProxyConfig(berth, applied.body.version.version);
     await waitFor('the hardened site', async () => ((await statusOf(port, ['GET /up/x HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n'])) === 200 ? true : undefined));
   });
 

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { makeTempDir, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
 import { httpRequest } from '../helpers/http.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 interface WrkResult {
   requests: number;
@@ -20,7 +21,9 @@ interface WrkResult {
 
 function runWrk(url: string, seconds: number): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
-    const wrk = spawn('wrk', ['-t1', '-c16', `-d${seconds}s`, '-H', 'Host: reload.test', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // --timeout 10s: wrk's default (2 s) counts a slow answer on a loaded machine as a socket error;
+    // a dropped or failed request is still counted.
+    const wrk = spawn('wrk', ['-t1', '-c16', `-d${seconds}s`, '--timeout', '10s', '-H', 'Host: reload.test', url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     wrk.stdout.on('data', (d: Buffer) => (out += d.toString()));
     wrk.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -78,15 +81,20 @@ describe('reload under load', () => {
   test('wrk during 20 config applies: zero non-2xx, zero socket errors', async () => {
     const base = (await berth.api<{ version: number; config: BerthConfig }>('/api/v1/config')).body.config;
     const port = (await berth.status()).proxy.httpPort;
-    const put = (g: number) => berth.api('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(configFor(base, g)) });
-    assert.equal((await put(0)).status, 200);
+    const put = (g: number) => berth.api<{ version: { version: number } }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(configFor(base, g)) });
+    const first = await put(0);
+    assert.equal(first.status, 200);
+    // Every worker on generation 0 before the load starts (one answering says nothing about the other).
+    await waitForProxyConfig(berth, first.body.version.version);
     await waitFor('generation 0', async () => ((await httpRequest({ port, host: 'reload.test', path: '/generation' })).body === 'generation 0' ? true : undefined));
 
     const load = runWrk(`http://127.0.0.1:${port}/`, 8);
     await new Promise((r) => setTimeout(r, 500));
+    let lastVersion = 0;
     for (let g = 1; g <= 20; g++) {
       const r = await put(g);
       assert.equal(r.status, 200, JSON.stringify(r.body));
+      lastVersion = r.body.version.version;
       await new Promise((res) => setTimeout(res, 200));
     }
     const result = await load;
@@ -94,6 +102,9 @@ describe('reload under load', () => {
     assert.ok(result.requests > 1000, result.raw);
     assert.equal(result.non2xx, 0, result.raw);
     assert.equal(result.socketErrors, 0, result.raw);
+    // On a slow machine the last apply can end right when wrk does: the API answers before the
+    // workers switched, so wait for them before reading what they serve.
+    await waitForProxyConfig(berth, lastVersion);
     const last = await httpRequest({ port, host: 'reload.test', path: '/generation' });
     assert.equal(last.body, 'generation 20');
   });

@@ -4,14 +4,18 @@
 // certificate swaps under a bounded handshake loop, and both workers accepting on the shared port.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { findFreePort } from '../../server-core/supervisor/ports.js';
 import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 const run = promisify(execFile);
 
@@ -55,6 +59,39 @@ function httpsGet(port: number, name: string, ca: string): Promise<{ status: num
   });
 }
 
+/**
+ * One verified handshake and GET on a fresh connection, and which worker served it: the pid owning
+ * the server side of the connection (`ss -tnp`), read while the connection is still open.
+ */
+async function tlsProbe(port: number, name: string, ca: string): Promise<{ pid: number; status: number; certDer: Buffer }> {
+  const sock = tlsConnect({ host: '127.0.0.1', port, servername: name, ca });
+  sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
+  try {
+    await once(sock, 'secureConnect');
+    const certDer = sock.getPeerCertificate().raw;
+    const { stdout } = await run('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${sock.localPort ?? 0} )`], { encoding: 'utf8' });
+    const pid = Number(/pid=(\d+)/.exec(stdout)?.[1] ?? 0);
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => (text += d));
+    sock.end(`GET / HTTP/1.1\r\nHost: ${name}\r\nConnection: close\r\n\r\n`);
+    await once(sock, 'end');
+    return { pid, status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), certDer };
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** Probes `name` on fresh connections until every pid in `pids` passed `ok` once (bounded). */
+async function everyWorker(port: number, name: string, ca: string, pids: readonly number[], ok: (p: { status: number; certDer: Buffer }) => boolean): Promise<boolean> {
+  const passed = new Set<number>();
+  for (let i = 0; i < 200 && !pids.every((p) => passed.has(p)); i++) {
+    const probe = await tlsProbe(port, name, ca).catch(() => null);
+    if (probe && ok(probe)) passed.add(probe.pid);
+  }
+  return pids.every((p) => passed.has(p));
+}
+
 describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () => {
   let berth: BerthProcess;
   let tlsPort = 0;
@@ -64,9 +101,13 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
   let config: BerthConfig;
 
   const putConfig = async (c: BerthConfig): Promise<void> => {
-    const r = await berth.api<{ version?: number; error?: unknown }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
+    const r = await berth.api<{ version?: { version: number }; error?: unknown }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
+    // The API answers before the workers switched: wait for both.
+    await waitForProxyConfig(berth, r.body.version?.version);
   };
+  const proxyPids = async (): Promise<number[]> =>
+    (await berth.status()).children.filter((c) => c.role === 'proxy' && c.state === 'running' && c.pid !== null).map((c) => c.pid as number);
 
   before(async () => {
     berth = await startBerth({ args: ['--proxy-workers', '2'] });
@@ -107,6 +148,14 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
       20_000,
       100,
     );
+    // One worker serving them says little about the other, which reloads its certificates on its
+    // own: probe until each worker has served both names (connections pinned by `ss`, bounded).
+    const pids = await proxyPids();
+    assert.equal(pids.length, 2);
+    await waitFor('both workers serving both names', async () => {
+      for (const name of ['a.localhost', 'b.localhost']) if (!(await everyWorker(tlsPort, name, ca, pids, (p) => p.status === 200))) return undefined;
+      return true;
+    }, 20_000, 100);
   });
 
   after(async () => {
@@ -199,8 +248,12 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     assert.notEqual(readFileSync(certPath, 'utf8'), before);
     assert.deepEqual(failures, []);
     assert.ok(ok > 20, `only ${ok} handshakes ran`);
-    // The swapped certificate is the one served now.
+    // The swapped certificate is the one served now, by every worker (each reloads on its own
+    // after the cert service's notice: poll rather than trust a fixed pause).
+    const leaf = new X509Certificate(readFileSync(certPath, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0] ?? '').raw;
+    const pids = await proxyPids();
+    assert.ok(await everyWorker(tlsPort, 'b.localhost', ca, pids, (p) => p.certDer.equals(leaf)), 'every worker serves the swapped certificate');
     const served = await servedCertPem(tlsPort, 'b.localhost');
-    assert.equal(served.trim(), readFileSync(certPath, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0]?.trim());
+    assert.equal(new X509Certificate(served).raw.equals(leaf), true);
   });
 });

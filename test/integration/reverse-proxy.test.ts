@@ -199,12 +199,23 @@ describe('reverse proxy through berth serve', () => {
   });
 
   test('a failed connect retries the next server; the API shows the failed one down', async () => {
-    for (let i = 0; i < 6; i++) {
-      const res = await send(port, '/retry/r');
-      assert.equal(res.status, 200);
-      assert.equal(json<EchoAnswer>(res).server, 'b');
-    }
-    const state = await berth.api<UpstreamsResponse>('/api/v1/upstreams');
+    // Each proxy worker (one per core) keeps its own failure state, and the API merges them: a
+    // server is "up" while any worker has not tried it yet. Which worker takes a connection is the
+    // kernel's choice, so send requests in rounds until every worker has met the dead server
+    // (bounded), each answered by b.
+    let state: { status: number; body: UpstreamsResponse };
+    let sent = 0;
+    const deadline = Date.now() + 15_000;
+    const deadIn = (s: typeof state) => s.body.upstreams.find((u) => u.id === 'retry')?.servers.find((x) => x.address === `127.0.0.1:${dead}`);
+    do {
+      for (let i = 0; i < 6; i++) {
+        const res = await send(port, '/retry/r');
+        assert.equal(res.status, 200);
+        assert.equal(json<EchoAnswer>(res).server, 'b');
+      }
+      sent += 6;
+      state = await berth.api<UpstreamsResponse>('/api/v1/upstreams');
+    } while (deadIn(state)?.state !== 'down' && sent < 120 && Date.now() < deadline);
     assert.equal(state.status, 200);
     const retry = state.body.upstreams.find((u) => u.id === 'retry');
     const deadServer = retry?.servers.find((s) => s.address === `127.0.0.1:${dead}`);

@@ -138,9 +138,10 @@ describe('berth serve', () => {
     assert.ok('ws' in ok);
     assert.equal(ok.first.type, 'hello');
     assert.equal(ok.first.type === 'hello' ? ok.first.status.children.length : 0, 3);
-    // Other live messages (metrics, events) may come first; a status must follow within ~1 s.
+    // Other live messages (metrics, events) may come first; a status follows about every second
+    // (the bound leaves room for a machine busy with other suites).
     const next = await new Promise<WsServerMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no status message within 3 s')), 3000);
+      const timer = setTimeout(() => reject(new Error('no status message within 10 s')), 10_000);
       const onMessage = (d: Buffer): void => {
         const m = JSON.parse(d.toString()) as WsServerMessage;
         if (m.type !== 'status') return;
@@ -204,8 +205,11 @@ describe('berth serve', () => {
     const restarted = await waitFor('proxy-1 restarted', async () => {
       const c = (await berth.status()).children.find((x) => x.id === 'proxy-1');
       return c && c.pid !== null && c.pid !== before.pid ? c : undefined;
-    }, 5000, 25);
-    assert.ok(Date.now() - killedAt < 2000, `restarted after ${Date.now() - killedAt} ms`);
+    }, 10_000, 25);
+    // Measured to when the supervisor spawned the new process (its startedAt), not to when this
+    // poll happened to see it: the status round trips are not part of the restart.
+    const restartMs = Date.parse(restarted.startedAt ?? '') - killedAt;
+    assert.ok(restartMs < 2000, `restarted after ${restartMs} ms`);
     assert.ok(restarted.state === 'starting' || restarted.state === 'running', restarted.state);
     const after = await waitFor('proxy-1 running again', async () => {
       const c = (await berth.status()).children.find((x) => x.id === 'proxy-1');
@@ -243,7 +247,7 @@ describe('stopping', () => {
     try {
       const pids = (await berth.status()).children.map((c) => c.pid).filter((p): p is number => p !== null);
       await berth.stop('SIGKILL');
-      await waitFor('children to notice the supervisor is gone', () => (pids.every((p) => !isAlive(p)) ? true : undefined), 5000);
+      await waitFor('children to notice the supervisor is gone', () => (pids.every((p) => !isAlive(p)) ? true : undefined), 15_000);
     } finally {
       berth.cleanup();
     }

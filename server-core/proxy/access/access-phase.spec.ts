@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeSettings } from '../../contract/ipc.js';
 import { ProxyServer } from '../proxy-server.js';
+import { AccessPhase } from './access-phase.js';
+import { RateLimiters } from './rate-limit.js';
 import { get, testConfig } from '../spec-support.js';
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
@@ -22,7 +24,9 @@ describe('access phase', () => {
     // htpasswd -nbs carol s3cr3t ; htpasswd -nbm alice 'Pässwörd'
     await writeFile(join(dir, 'users'), 'carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=\nalice:$apr1$szJtj07f$OFl.xcEIXeGyV0Y6qNP220\n');
     const runtime: RuntimeSettings = { dataDir: dir, logDir: join(dir, 'logs'), httpPort: 0, httpsPort: 0, bindAddresses: ['127.0.0.1'] };
-    proxy = new ProxyServer({ warn: () => undefined });
+    // limit_req on a clock that stands still: "burst+1 pass, then 503" must not depend on the five
+    // requests finishing within the second that refills one bucket slot (a loaded machine may not).
+    proxy = new ProxyServer({ warn: () => undefined, access: new AccessPhase({ limiter: new RateLimiters(() => 1_000_000) }) });
     const config = testConfig([
       { id: 'open', names: ['open.test'], root: dir },
       { id: 'denied', names: ['denied.test'], root: dir, access: { rules: [{ action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }] } },

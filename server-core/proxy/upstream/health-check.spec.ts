@@ -25,7 +25,7 @@ describe('active health checks', () => {
     await once(server, 'listening');
     const address = parseUpstreamAddress(`127.0.0.1:${(server.address() as AddressInfo).port}`)!;
     const peer = new UpstreamPeer(address, new ConnectionPool(address, 0), { address: address.label, weight: 1, maxFails: 1, failTimeoutS: 10, backup: false, down: false });
-    const checker = new HealthChecker({ path: '/healthz', intervalS: 3600, timeoutS: 1, expectStatus: '2xx', rise: 2, fall: 2 }, [peer], 'app');
+    const checker = new HealthChecker({ path: '/healthz', intervalS: 3600, timeoutS: 10, expectStatus: '2xx', rise: 2, fall: 2 }, [peer], 'app');
     try {
       await checker.runAll();
       assert.equal(peer.healthy, true);
