@@ -16,6 +16,7 @@ import { openStore, type Store } from './store/database.js';
 import { claimDataDir, removeAdminJson, writeAdminJson } from './supervisor/admin-json.js';
 import type { ChildLauncher } from './supervisor/child-launcher.js';
 import { findFreePort } from './supervisor/ports.js';
+import type { ConfigOutcome } from './supervisor/config-outcomes.js';
 import { Supervisor, type ChildDefinition, type NewEvent } from './supervisor/supervisor.js';
 import { planProxyWorkers, proxyWorkerDefinitions, ProxyWorkerFeed, type ProxyWorkerPlan } from './supervisor/proxy-workers.js';
 import { RateLimitZone } from './proxy/access/rate-limit-zone.js';
@@ -23,6 +24,8 @@ import { RATE_LIMIT_TAKE } from './proxy/access/shared-rate-limits.js';
 import { BERTH_VERSION } from './version.js';
 
 export const DEFAULT_ADMIN_PORT = 7700;
+/** How long an apply waits for the proxy workers to answer (they bind ports, load certificates). */
+const APPLY_CONFIRM_MS = 10_000;
 
 export interface StackOptions {
   dataDir: string;
@@ -193,14 +196,39 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ticker.unref();
     cleanups.push(() => clearInterval(ticker));
 
-    const applyValidated = (input: unknown, source: ConfigVersionSummary['source'], note: string): ApplyResult => {
+    const push = (version: number, config: BerthConfig): Promise<ConfigOutcome[]> => {
+      rateLimitZone.retain(new Set(config.sites.map((site) => site.id)));
+      return supervisor.pushConfig(version, config, runtimeFor(config), { role: 'proxy', timeoutMs: APPLY_CONFIRM_MS });
+    };
+
+    /**
+     * Stores a valid config as a new version and waits for the proxy workers' answers. One that
+     * refuses it keeps its previous config whole (a port it cannot bind, say); then the previous
+     * config is pushed and stored again, so the current version is always the one serving.
+     */
+    const applyValidated = async (input: unknown, source: ConfigVersionSummary['source'], note: string): Promise<ApplyResult> => {
       const result = validateConfig(input);
       if (!result.ok) return result;
+      const previous = store.config.current();
       const version = store.config.apply(result.config, source, note);
-      supervisor.pushConfig(version.version, result.config, runtimeFor(result.config));
-      rateLimitZone.retain(new Set(result.config.sites.map((site) => site.id)));
-      record({ level: 'info', kind: source === 'restore' ? 'config-restored' : 'config-applied', child: null, message: `config version ${version.version} applied${note ? `: ${note}` : ''}` });
-      return { ok: true, version };
+      const outcomes = await push(version.version, result.config);
+      // Workers refusing for the same reason are named together: "proxy-1, proxy-2: port … in use".
+      const byReason = new Map<string, string[]>();
+      for (const o of outcomes) if (o.outcome === 'rejected') byReason.set(o.message, [...(byReason.get(o.message) ?? []), o.child]);
+      const refusals = [...byReason].map(([reason, children]) => `${children.join(', ')}: ${reason}`);
+      if (refusals.length === 0) {
+        record({ level: 'info', kind: source === 'restore' ? 'config-restored' : 'config-applied', child: null, message: `config version ${version.version} applied${note ? `: ${note}` : ''}` });
+        return { ok: true, version };
+      }
+      const message = refusals.join('; ');
+      // Undone only while it is still the newest: a later apply made meanwhile stands.
+      let restored: number | null = null;
+      if (previous !== null && store.config.current()?.version === version.version) {
+        restored = store.config.apply(previous.config, 'restore', `version ${version.version} refused by the proxy; version ${previous.version} restored`).version;
+        void push(restored, previous.config);
+      }
+      record({ level: 'error', kind: 'config-refused', child: null, message: `config version ${version.version} was refused by the proxy (${message})${restored === null ? '' : `; version ${previous?.version ?? '?'} serves again as version ${restored}`}` });
+      return { ok: false, refused: { version: version.version, restored, message } };
     };
 
     const backend: AdminBackend = {
@@ -214,7 +242,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       configVersions: (limit) => ({ current: store.config.current()?.version ?? 0, versions: store.config.list(limit) }),
       configVersion: (version) => store.config.get(version),
       applyConfig: (input, note, source = 'api') => applyValidated(input, source, note),
-      restoreConfig: (version) => {
+      restoreConfig: async (version) => {
         const old = store.config.get(version);
         if (old === null) return null;
         return applyValidated(old.config, 'restore', `restored version ${version}`);

@@ -1,6 +1,6 @@
 // REST routes under /api/v1. Every handler here runs after the token/Host/Origin guard.
 import type { AdminBackend } from './backend.js';
-import { HttpError, readJsonBody, sendError, sendJson } from './http-util.js';
+import { HttpError, readJsonBody, sendError, sendJson, sendRefusal } from './http-util.js';
 import { Router } from './router.js';
 import { addUpstreamRoutes } from './upstream-routes.js';
 import { addCertRoutes } from './cert-routes.js';
@@ -23,7 +23,8 @@ export function apiRouter(backend: AdminBackend): Router {
     .add('GET', '/api/v1/config', ({ res }) => sendJson(res, 200, backend.currentConfig()))
     .add('PUT', '/api/v1/config', async ({ req, res, query }) => {
       const body = await readJsonBody(req);
-      const result = backend.applyConfig(body, query.get('note') ?? '');
+      const result = await backend.applyConfig(body, query.get('note') ?? '');
+      if (!result.ok && 'refused' in result) return sendRefusal(res, result.refused);
       if (!result.ok) {
         const first = result.issues[0];
         sendError(res, 422, 'BERTH_ERR_VALIDATION', `the config has ${result.issues.length} problem(s); nothing was changed`, {
@@ -35,11 +36,12 @@ export function apiRouter(backend: AdminBackend): Router {
       sendJson(res, 200, { version: result.version });
     })
     .add('GET', '/api/v1/config/versions', ({ res, query }) => sendJson(res, 200, backend.configVersions(limitParam(query, 50, 1000))))
-    .add('POST', '/api/v1/config/versions/:version/restore', ({ res, params }) => {
+    .add('POST', '/api/v1/config/versions/:version/restore', async ({ res, params }) => {
       const version = Number(params.version);
       if (!Number.isInteger(version) || version < 1) throw new HttpError(400, 'BERTH_ERR_BAD_REQUEST', 'the version must be a positive whole number');
-      const result = backend.restoreConfig(version);
+      const result = await backend.restoreConfig(version);
       if (result === null) throw new HttpError(404, 'BERTH_ERR_NOT_FOUND', `there is no config version ${version}`);
+      if (!result.ok && 'refused' in result) return sendRefusal(res, result.refused);
       if (!result.ok) {
         sendError(res, 422, 'BERTH_ERR_VALIDATION', `version ${version} no longer validates; nothing was changed`, { issues: result.issues });
         return;

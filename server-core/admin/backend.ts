@@ -1,10 +1,10 @@
 // What the admin API needs from the running stack. The stack implements it; tests can fake it.
 import type { BerthConfig } from '../config/schema.js';
-import type { ConfigVersionResponse, ConfigVersionSummary, ConfigVersionsResponse, StatusResponse, SupervisorEvent, ValidationIssue, WsServerMessage } from '../contract/api.js';
+import type { ApplyRefusal, ConfigVersionResponse, ConfigVersionSummary, ConfigVersionsResponse, StatusResponse, SupervisorEvent, ValidationIssue, WsServerMessage } from '../contract/api.js';
 import type { TelemetryBackend } from '../metrics/telemetry.js';
 import type { UpstreamStateSource } from './upstream-routes.js';
 
-export type ApplyResult = { ok: true; version: ConfigVersionSummary } | { ok: false; issues: ValidationIssue[] };
+export type ApplyResult = { ok: true; version: ConfigVersionSummary } | { ok: false; issues: ValidationIssue[] } | { ok: false; refused: ApplyRefusal };
 
 export interface AdminBackend {
   status(): StatusResponse;
@@ -14,9 +14,10 @@ export interface AdminBackend {
   /** One stored version with its content (the editor's diff); null when there is no such version. */
   configVersion?(version: number): ConfigVersionResponse | null;
   /** Validates the whole document, stores it as a new version and pushes it to the children. */
-  applyConfig(input: unknown, note: string, source?: ConfigVersionSummary['source']): ApplyResult;
+  /** Resolves once the proxy workers applied or refused it (bounded: a worker that does not answer is not waited for). */
+  applyConfig(input: unknown, note: string, source?: ConfigVersionSummary['source']): Promise<ApplyResult>;
   /** Stores an earlier version's content as a new version and pushes it; null when there is no such version. */
-  restoreConfig(version: number): ApplyResult | null;
+  restoreConfig(version: number): Promise<ApplyResult | null>;
   /** Metrics queries, `/metrics` and recent log lines; absent where a fake backend does not need them. */
   telemetry?: TelemetryBackend;
   /** A request to the cert service child (certs/rpc.ts methods); absent where a fake backend does not need it. */

@@ -1,6 +1,6 @@
 // Small helpers for JSON in and out of the admin API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiErrorBody, ApiErrorCode, ValidationIssue } from '../contract/api.js';
+import type { ApiErrorBody, ApiErrorCode, ApplyRefusal, ValidationIssue } from '../contract/api.js';
 
 /** Headers on every admin response: nothing here may be framed, sniffed or cached by a browser. */
 export const baseSecurityHeaders: Record<string, string> = {
@@ -28,11 +28,12 @@ export function sendError(
   status: number,
   code: ApiErrorCode,
   message: string,
-  extra: { path?: string; issues?: ValidationIssue[]; headers?: Record<string, string> } = {},
+  extra: { path?: string; issues?: ValidationIssue[]; headers?: Record<string, string>; refused?: ApplyRefusal } = {},
 ): void {
   const body: ApiErrorBody = { error: { code, message } };
   if (extra.path !== undefined) body.error.path = extra.path;
   if (extra.issues !== undefined) body.error.issues = extra.issues;
+  if (extra.refused !== undefined) body.error.refused = extra.refused;
   sendJson(res, status, body, extra.headers);
 }
 
@@ -68,4 +69,10 @@ export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): P
   } catch (e) {
     throw new HttpError(400, 'BERTH_ERR_BAD_REQUEST', `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** 409: the proxy kept its previous config; the message says why and which version serves. */
+export function sendRefusal(res: ServerResponse, refused: ApplyRefusal): void {
+  const serving = refused.restored === null ? 'the previous config still serves' : `the previous config serves again as version ${refused.restored}`;
+  sendError(res, 409, 'BERTH_ERR_APPLY_REFUSED', `the proxy could not run version ${refused.version} (${refused.message}); ${serving}`, { refused });
 }

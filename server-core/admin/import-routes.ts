@@ -8,7 +8,7 @@ import { isBerthError } from '../errors.js';
 import { memorySource } from '../interop/nginx/file-source.js';
 import { runImport } from '../interop/run-import.js';
 import type { AdminBackend } from './backend.js';
-import { HttpError, readJsonBody, sendError, sendJson } from './http-util.js';
+import { HttpError, readJsonBody, sendError, sendJson, sendRefusal } from './http-util.js';
 import type { Router } from './router.js';
 
 /** Configs are small; 8 MiB leaves room for a big sites-enabled folder. */
@@ -52,7 +52,8 @@ export function addImportRoutes(router: Router, backend: AdminBackend): Router {
       return;
     }
     const names = [...(body.nginx ?? []), ...(body.uwsgi ?? [])].map((p) => posix.basename(p)).join(', ');
-    const result = backend.applyConfig(outcome.valid, `import ${names}`.slice(0, 200), 'import');
+    const result = await backend.applyConfig(outcome.valid, `import ${names}`.slice(0, 200), 'import');
+    if (!result.ok && 'refused' in result) return sendRefusal(res, result.refused);
     if (!result.ok) {
       sendJson(res, 422, { ...answer, issues: result.issues, error: { code: 'BERTH_ERR_VALIDATION', message: 'the imported config does not validate; nothing was changed', issues: result.issues } });
       return;

@@ -72,6 +72,8 @@ export type EventKind =
   | 'child-error'
   | 'config-applied'
   | 'config-restored'
+  /** The proxy workers kept their previous config (a port they cannot bind, say); the apply was undone. */
+  | 'config-refused'
   /** A site answered many 5xx within one second (metrics/writer.ts: BURST_MIN_5XX, BURST_MIN_SHARE). */
   | 'http-5xx-burst';
 
@@ -131,6 +133,8 @@ export type ApiErrorCode =
   | 'BERTH_ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'BERTH_ERR_VALIDATION'
   | 'BERTH_ERR_CONFLICT'
+  /** A valid config the proxy workers would not run (a port they cannot bind): the previous one serves (409). */
+  | 'BERTH_ERR_APPLY_REFUSED'
   /** A child process needed for the answer is not running (503). */
   | 'BERTH_ERR_CHILD_UNAVAILABLE'
   | 'BERTH_ERR_INTERNAL'
@@ -192,6 +196,14 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** A valid config the proxy workers would not run: they kept the previous one, stored again as `restored`. */
+export interface ApplyRefusal {
+  version: number;
+  /** The version stored to match what serves again, or null when a newer apply came meanwhile (or there was none before). */
+  restored: number | null;
+  message: string;
+}
+
 export interface ApiErrorBody {
   error: {
     code: ApiErrorCode;
@@ -200,6 +212,8 @@ export interface ApiErrorBody {
     path?: string;
     /** Every problem found, for validation errors. */
     issues?: ValidationIssue[];
+    /** BERTH_ERR_APPLY_REFUSED: which version was refused and which one serves instead. */
+    refused?: ApplyRefusal;
   };
 }
 

@@ -147,11 +147,36 @@ test('a child that never reports ready is killed after the ready timeout', async
   await sup.stop();
 });
 
+test('pushConfig with confirm: each proxy\u2019s answer to that version (applied, rejected, gone, none in time)', async () => {
+  const launcher = new FakeLauncher();
+  const sup = make(launcher);
+  await sup.start();
+  const proxy = launcher.latest('proxy-1');
+  const confirm = { role: 'proxy' as const, timeoutMs: 5000 };
+  const first = sup.pushConfig(2, config, runtime, confirm);
+  // An answer to an older version settles nothing; the certs child is not asked.
+  proxy.reply({ type: 'config-applied', configVersion: 1 });
+  proxy.reply({ type: 'config-applied', configVersion: 2 });
+  assert.deepEqual(await first, [{ child: 'proxy-1', outcome: 'applied' }]);
+  const second = sup.pushConfig(3, config, runtime, confirm);
+  proxy.reply({ type: 'config-rejected', configVersion: 3, message: 'listen 127.0.0.1:80: permission denied' });
+  assert.deepEqual(await second, [{ child: 'proxy-1', outcome: 'rejected', message: 'listen 127.0.0.1:80: permission denied' }]);
+  const third = sup.pushConfig(4, config, runtime, confirm);
+  proxy.exit(1, null);
+  assert.deepEqual(await third, [{ child: 'proxy-1', outcome: 'gone' }]);
+  // The restart (10 ms backoff in make()), bounded.
+  for (const end = Date.now() + 10_000; sup.status()[0]?.state !== 'running' && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+  const silent = sup.pushConfig(5, config, runtime, { role: 'proxy', timeoutMs: 20 });
+  assert.deepEqual(await silent, [{ child: 'proxy-1', outcome: 'no-answer' }]);
+  assert.deepEqual(await sup.pushConfig(6, config, runtime), [], 'no confirm: nothing to wait for');
+  await sup.stop();
+});
+
 test('pushConfig reaches live children; stop sends shutdown and kills a child that overstays', async () => {
   const launcher = new FakeLauncher();
   const sup = make(launcher);
   await sup.start();
-  sup.pushConfig(8, config, runtime);
+  void sup.pushConfig(8, config, runtime);
   const proxy = launcher.latest('proxy-1');
   assert.deepEqual(proxy.sent.at(-1), { type: 'config', configVersion: 8, config, runtime });
   const certs = launcher.latest('certs');

@@ -5,6 +5,7 @@ import type { ChildExit, ChildRole, ChildState, ChildStatus, EventKind, EventLev
 import type { ChildToSupervisor, RuntimeSettings } from '../contract/ipc.js';
 import { BerthError } from '../errors.js';
 import { RestartTracker, defaultBackoff, type BackoffPolicy } from './backoff.js';
+import { ConfigOutcomeWaiters, type ConfigOutcome } from './config-outcomes.js';
 import type { ChildHandle, ChildLauncher } from './child-launcher.js';
 
 export interface ChildDefinition {
@@ -69,6 +70,7 @@ class ManagedChild {
   recentStderr: string[] = [];
   pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   exitWaiters: Array<() => void> = [];
+  readonly configWaiters: ConfigOutcomeWaiters;
   readonly tracker: RestartTracker;
 
   constructor(
@@ -76,6 +78,7 @@ class ManagedChild {
     policy: BackoffPolicy,
   ) {
     this.tracker = new RestartTracker(policy);
+    this.configWaiters = new ConfigOutcomeWaiters(def.id);
   }
 }
 
@@ -136,12 +139,19 @@ export class Supervisor {
     }));
   }
 
-  /** Sends a new config to every live child; a child that failed for good gets another chance with it. */
-  pushConfig(version: number, config: BerthConfig, runtime: RuntimeSettings = this.runtime): void {
+  /**
+   * Sends a new config to every live child; a child that failed for good gets another chance with it.
+   * With `confirm`, resolves with what each live child of that role did with it (config-outcomes.ts).
+   */
+  pushConfig(version: number, config: BerthConfig, runtime: RuntimeSettings = this.runtime, confirm?: { role: ChildRole; timeoutMs: number }): Promise<ConfigOutcome[]> {
     this.runtime = runtime;
+    const outcomes: Array<Promise<ConfigOutcome>> = [];
     for (const c of this.children) {
       if (c.handle && (c.state === 'running' || c.state === 'starting')) {
         this.options.prepareChild?.(c.def, c.handle, config, runtime);
+        // Waiting starts before the send: the answer cannot come first.
+        // Only running children: a starting one answers its init first, and takes the newest config then.
+        if (confirm && c.def.role === confirm.role && c.state === 'running') outcomes.push(c.configWaiters.wait(version, confirm.timeoutMs));
         c.handle.send({ type: 'config', configVersion: version, config, runtime });
       } else if (c.state === 'failed' && !this.stopped) {
         c.tracker.reset();
@@ -150,6 +160,7 @@ export class Supervisor {
         this.spawn(c);
       }
     }
+    return Promise.all(outcomes);
   }
 
   /**
@@ -262,8 +273,10 @@ export class Supervisor {
         break;
       case 'config-applied':
         c.detail = { ...c.detail, configVersion: m.configVersion };
+        c.configWaiters.applied(m.configVersion);
         break;
       case 'config-rejected':
+        c.configWaiters.rejected(m.configVersion, m.message);
         this.options.emit({ level: 'error', kind: 'child-error', child: c.def.id, message: `${c.def.id} kept its previous config: ${m.message}` });
         break;
       case 'log':
@@ -318,6 +331,7 @@ export class Supervisor {
     c.readyTimer = null;
     const pid = c.handle?.pid;
     c.handle = null;
+    c.configWaiters.gone();
     for (const [id, waiter] of c.pending) {
       clearTimeout(waiter.timer);
       waiter.reject(new BerthError('BERTH_ERR_CHILD_EXITED', `${c.def.id} exited before answering`));

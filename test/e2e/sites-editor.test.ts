@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { makeTempDir, startBerth, waitFor } from '../helpers/berth-process.js';
@@ -189,6 +190,40 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     }, 10_000, 100);
     assert.equal(api.status, 404);
     assert.equal((await httpRequest({ port: httpPort, host: HOST, path: '/' })).status, 200);
+  });
+
+  it('an apply the proxy refuses (a port another program holds) says so at the apply bar; the previous config serves on', async () => {
+    assert.ok(berth);
+    const holder = createNetServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    try {
+      const takenPort = (holder.address() as AddressInfo).port;
+      await page.getByTestId('site-edit-e2e').click();
+      await page.getByTestId('add-listen').click();
+      await page.locator(`[data-field="sites.${siteIndex}.listen.0.port"]`).fill(String(takenPort));
+      await applyState().filter({ hasText: message(en, 'editor.bar.ready') }).waitFor();
+      await page.getByTestId('review-open').click();
+      await page.getByTestId('apply-note').fill('e2e: a taken port');
+      await page.getByTestId('apply').click();
+      const failed = page.getByTestId('apply-failed');
+      await failed.filter({ hasText: 'BERTH_ERR_APPLY_REFUSED' }).waitFor();
+      assert.match(await failed.innerText(), new RegExp(`${takenPort}`));
+      // Chromium logs every 4xx answer to the console; this 409 is the one the test asked for.
+      const expected = errors.findIndex((e) => /status of 409/.test(e));
+      assert.ok(expected >= 0, errors.join('\n'));
+      errors.splice(expected, 1);
+      // The refused version stays in the history; the previous config is current again as a new one.
+      running += 2;
+      await page.getByTestId('version-history').getByTestId(`version-row-${running}`).getByTestId('version-current').waitFor();
+      assert.equal((await berth.status()).config.version, running);
+      assert.equal((await httpRequest({ port: httpPort, host: HOST, path: '/' })).status, 200);
+      await page.screenshot({ path: join(resultsDir, 'editor-refused-en.png'), fullPage: true });
+      // The edits are kept to be fixed; here they are dropped.
+      await page.getByTestId('discard').click();
+      await applyState().filter({ hasText: message(en, 'editor.bar.clean').replace('{version}', String(running)) }).waitFor();
+    } finally {
+      holder.close();
+    }
   });
 
   it('switches the editor to 中文: its visible strings change', async () => {

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { ApiErrorBody, ConfigVersionsResponse, StatusResponse, WsServerMessage } from '../../server-core/contract/api.js';
@@ -194,6 +195,34 @@ describe('berth serve', () => {
     assert.deepEqual(versions.versions.map((v) => v.source).slice(0, 3), ['restore', 'api', 'first-run']);
     const missing = await berth.api<ApiErrorBody>('/api/v1/config/versions/999/restore', { method: 'POST' });
     assert.equal(missing.status, 404);
+  });
+
+  test('a valid config the proxy cannot run (its port is taken) is refused with 409; the previous config serves again as a new version', async () => {
+    // Another program holds a port: validation cannot know, the proxy's bind fails.
+    const holder = createNetServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const takenPort = (holder.address() as { port: number }).port;
+    try {
+      const current = (await berth.api<{ version: number; config: BerthConfig }>('/api/v1/config')).body;
+      const next = structuredClone(current.config);
+      next.sites.push({ ...structuredClone(next.sites[0]!), id: 'taken', names: ['taken.localhost'], listen: [{ port: takenPort, tls: false, http2: false, defaultServer: false }] } as BerthConfig['sites'][number]);
+      const refused = await berth.api<ApiErrorBody>('/api/v1/config?note=taken%20port', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(next) });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'BERTH_ERR_APPLY_REFUSED');
+      assert.match(refused.body.error.message, new RegExp(`version ${current.version + 1} .*${takenPort}.*in use.*serves again as version ${current.version + 2}`));
+      assert.deepEqual(refused.body.error.refused && { version: refused.body.error.refused.version, restored: refused.body.error.refused.restored }, { version: current.version + 1, restored: current.version + 2 });
+      const now = (await berth.api<{ version: number; config: BerthConfig }>('/api/v1/config')).body;
+      assert.equal(now.version, current.version + 2);
+      assert.deepEqual(now.config, current.config, 'the running config is the previous one');
+      const versions = (await berth.api<ConfigVersionsResponse>('/api/v1/config/versions')).body;
+      assert.deepEqual(versions.versions.slice(0, 2).map((v) => [v.version, v.source]), [[current.version + 2, 'restore'], [current.version + 1, 'api']], 'the refused version stays in the history');
+      const port = (await berth.status()).proxy.httpPort;
+      assert.equal((await httpRequest({ port, host: 'welcome.localhost', path: '/' })).status, 200, 'the previous config still serves');
+      const events = (await berth.api<{ events: Array<{ kind: string; message: string }> }>('/api/v1/events?limit=20')).body.events;
+      assert.ok(events.some((e) => e.kind === 'config-refused' && e.message.includes(`version ${current.version + 1}`)), JSON.stringify(events));
+    } finally {
+      holder.close();
+    }
   });
 
   test('a killed proxy child is back within 2 s, and the event is recorded', async () => {

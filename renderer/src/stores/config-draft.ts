@@ -107,6 +107,17 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
     void config.loadVersions();
   }
 
+  /**
+   * The proxy refused a valid version (a port it cannot bind, say) and the server stored the previous
+   * config again as a new version: follow it, keeping the edits so they can be fixed and applied.
+   */
+  async function followRefusal(err: unknown): Promise<void> {
+    if (!(err instanceof ApiError) || err.code !== 'BERTH_ERR_APPLY_REFUSED') return;
+    await config.loadConfig();
+    if (config.applied) baseVersion.value = config.applied.version;
+    void config.loadVersions();
+  }
+
   /** PUT /config with the draft; true when a new version runs. */
   async function apply(note: string): Promise<boolean> {
     if (!draft.value) return false;
@@ -116,6 +127,7 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
       await afterChange(version);
       return true;
     } catch (err) {
+      await followRefusal(err);
       applyFailure.value = toProblem(err);
       if (err instanceof ApiError && err.issues.length > 0) issues.value = err.issues;
       return false;
@@ -146,6 +158,7 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
       void config.loadVersions();
       return true;
     } catch (err) {
+      await followRefusal(err);
       applyFailure.value = toProblem(err);
       if (err instanceof ApiError && err.issues.length > 0) issues.value = err.issues;
       return false;
@@ -162,6 +175,7 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
       await afterChange(res.version);
       return true;
     } catch (err) {
+      await followRefusal(err);
       applyFailure.value = toProblem(err);
       return false;
     } finally {
