@@ -169,8 +169,14 @@ describe('berth serve: access phase and static extras through curl', () => {
     const lines = await waitFor('all access lines on disk', async () => {
       const names = (await readdir(logDir)).filter((f) => f.startsWith('open.access.log'));
       let all: string[] = [];
-      for (const name of names) all = all.concat((await readFile(join(logDir, name), 'utf8')).split('\n').filter((l) => l.includes('GET /?n=')));
-      return all.length >= n ? { all, names } : undefined;
+      for (const name of names) {
+        // A worker may rotate the file between readdir and the read (lines still being written): look again.
+        const text = await readFile(join(logDir, name), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+        if (text === null) return undefined;
+        all = all.concat(text.split('\n').filter((l) => l.includes('GET /?n=')));
+      }
+      // Exactly n: a rotation during the reads can show a line twice (read before and after a rename).
+      return all.length === n ? { all, names } : undefined;
     });
     assert.equal(lines.all.length, n);
     for (let i = 0; i < n; i++) assert.equal(lines.all.filter((l) => l.includes(`GET /?n=${i} HTTP`)).length, 1, `request ${i}`);
