@@ -126,6 +126,14 @@ const cpuTicks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]);
 };
+// User and kernel ticks, minor page faults, context switches (voluntary = blocked in epoll_wait
+// or a syscall, involuntary = preempted): where a request's kernel time comes from.
+const procCounters = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const ctx = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { user: Number(f[11]), sys: Number(f[12]), minflt: Number(f[7]), vol: ctx('voluntary_ctxt_switches'), invol: ctx('nonvoluntary_ctxt_switches') };
+};
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 // Warm-up (JIT), then the measured run.
 spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, '-d2s', '-H', 'Host: bench.test', `http://127.0.0.1:${port}${PATH}`]);
@@ -134,15 +142,22 @@ const strace = argv.includes('--strace') ? spawn('strace', ['-c', '-f', '-p', St
 const perf = PERF ? spawn('perf', ['record', '-F', '1999', '-g', '-o', perfData, '-p', String(worker.pid)], { stdio: 'ignore' }) : null;
 if (perf) await new Promise((r) => setTimeout(r, 300));
 const before = cpuTicks(worker.pid);
+const countersBefore = procCounters(worker.pid);
 const t0 = Date.now();
 const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-H', 'Host: bench.test', `http://127.0.0.1:${port}${PATH}`]).stdout.toString();
 const secs = (Date.now() - t0) / 1000;
 const cpuMs = ((cpuTicks(worker.pid) - before) * 1000) / TICKS;
+const countersAfter = procCounters(worker.pid);
 const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
 const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
 const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
 const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
 console.log(`load ${load}; ${PATH}: ${rps} req/s, p99 ${p99}, non-2xx ${non2xx}; worker CPU ${Math.round((cpuMs / 10) / secs)}%, ${((cpuMs * 1000) / requests).toFixed(1)} µs/request`);
+{
+  const d = (k) => countersAfter[k] - countersBefore[k];
+  const perReq = (n, scale = 1) => ((n * scale) / requests).toFixed(n * scale < requests * 10 ? 2 : 1);
+  console.log(`  per request: user ${perReq(d('user'), 1e6 / TICKS)} µs, kernel ${perReq(d('sys'), 1e6 / TICKS)} µs (${COMPARE ? "reference" : "Berth"}; all threads), minor faults ${perReq(d('minflt'))}, main-thread context switches ${perReq(d("vol"))} voluntary / ${perReq(d('invol'))} involuntary`);
+}
 
 if (strace) {
   strace.kill('SIGINT');

@@ -223,6 +223,23 @@ function cpuTicks(pids) {
   return t;
 }
 
+// User and kernel ticks and the main thread's voluntary context switches (a wake-up from
+// epoll_wait each), summed over processes: how the front spends a request.
+function cpuDetail(pids) {
+  const d = { user: 0, sys: 0, wakeups: 0 };
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      d.user += Number(f[11]);
+      d.sys += Number(f[12]);
+      d.wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return d;
+}
+
 function childPids(ppid) {
   const out = [];
   for (const p of readdirSync('/proc')) {
@@ -266,12 +283,15 @@ function wrk(url) {
 }
 
 async function measure(port, path, frontPids, scheme = 'http') {
-  const before = { front: cpuTicks(frontPids), up: cpuTicks(childPids(upstream.proc.pid)) };
+  const before = { front: cpuTicks(frontPids), up: cpuTicks(childPids(upstream.proc.pid)), detail: cpuDetail(frontPids) };
   const t0 = Date.now();
   const r = await wrk(`${scheme}://127.0.0.1:${port}${path}`);
   const secs = (Date.now() - t0) / 1000;
   const pct = (ticks) => Math.round((100 * ticks) / TICKS / secs);
-  return { ...r, frontCpu: pct(cpuTicks(frontPids) - before.front), upCpu: pct(cpuTicks(childPids(upstream.proc.pid)) - before.up), wrkCpu: pct(r.wrkTicks) };
+  const after = cpuDetail(frontPids);
+  const requests = r.rps * secs;
+  const perRequest = (ticks) => (ticks * 1e6) / TICKS / requests;
+  return { ...r, frontUserUs: perRequest(after.user - before.detail.user), frontSysUs: perRequest(after.sys - before.detail.sys), frontWakeups: (after.wakeups - before.detail.wakeups) / requests, frontCpu: pct(cpuTicks(frontPids) - before.front), upCpu: pct(cpuTicks(childPids(upstream.proc.pid)) - before.up), wrkCpu: pct(r.wrkTicks) };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -331,7 +351,7 @@ for (const [label, path, scheme = 'http', withCaddy = false] of rows) {
       results[who].push(r);
     }
   }
-  const pick = (list) => ({ rps: median(list.map((r) => r.rps)), p99: median(list.map((r) => r.p99)), frontCpu: median(list.map((r) => r.frontCpu)), upCpu: median(list.map((r) => r.upCpu)), wrkCpu: median(list.map((r) => r.wrkCpu)), errors: list.map((r) => r.errors).filter(Boolean).join('; ') });
+  const pick = (list) => ({ frontUserUs: median(list.map((r) => r.frontUserUs)), frontSysUs: median(list.map((r) => r.frontSysUs)), frontWakeups: median(list.map((r) => r.frontWakeups)), rps: median(list.map((r) => r.rps)), p99: median(list.map((r) => r.p99)), frontCpu: median(list.map((r) => r.frontCpu)), upCpu: median(list.map((r) => r.upCpu)), wrkCpu: median(list.map((r) => r.wrkCpu)), errors: list.map((r) => r.errors).filter(Boolean).join('; ') });
   table.push({ label, nginx: pick(results.nginx), berth: pick(results.berth), caddy: results.caddy.length ? pick(results.caddy) : null });
 }
 
@@ -351,6 +371,12 @@ for (const r of table) {
   );
   if (b.errors) console.log(`                 | berth socket errors: ${b.errors}`);
   if (r.caddy?.errors) console.log(`                 | caddy socket errors: ${r.caddy.errors}`);
+}
+console.log('\nfront CPU per request (medians): user + kernel µs, and wake-ups from epoll_wait per request');
+for (const r of table) {
+  if (r.missing) continue;
+  const line = (who, x) => `${who} ${f(x.frontUserUs, 1)} + ${f(x.frontSysUs, 1)} µs, ${f(x.frontWakeups, 2)} wake-ups`;
+  console.log(`${r.label.padEnd(16)} | ${line('nginx', r.nginx)} | ${line('Berth', r.berth)}${r.caddy ? ` | ${line('Caddy', r.caddy)}` : ''}`);
 }
 console.log('\nCPU% is per core (200 = both cores). A front near its share of the 2 cores while wrk also needs one means the box, not the proxy, is the limit.');
 

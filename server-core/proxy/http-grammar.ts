@@ -23,3 +23,18 @@ export function hasBadValueChar(value: string): boolean {
   }
   return false;
 }
+
+/**
+ * `name` lowercased equals `lower` (all lowercase already): compared by char code, with no new
+ * string and no hash — header names from the wire are fresh strings, and hashing one for a Map
+ * lookup costs more than comparing a few characters.
+ */
+export function sameLower(name: string, lower: string): boolean {
+  const n = lower.length;
+  if (name.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}

@@ -83,6 +83,8 @@ export interface ProxyResponse extends NodeJS.WritableStream {
   removeHeader(name: string): void;
   hasHeader(name: string): boolean;
   getHeaders(): OutgoingHttpHeaders;
+  /** Lowercased names of the fields set so far. */
+  getHeaderNames(): string[];
   writeHead(statusCode: number, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): unknown;
   /**
    * HTTP/1.1 engine only: header lines relayed from an upstream response as they are, after the
@@ -90,6 +92,11 @@ export interface ProxyResponse extends NodeJS.WritableStream {
    * values, hop-by-hop fields removed), each ending in CRLF; `hasLength`: they include Content-Length.
    */
   relayHeaderLines?(lines: string, hasLength: boolean): void;
+  /**
+   * HTTP/1.1 engine only: `write` for bytes valid during the call only (a view on a read buffer
+   * that is about to be reused). Copies them unless they go out inside the head's string.
+   */
+  writeTransient?(chunk: Uint8Array): boolean;
   /** Cuts the connection (HTTP/1.1) or resets the stream (HTTP/2). */
   destroy(error?: Error): unknown;
 }

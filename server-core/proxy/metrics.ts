@@ -4,7 +4,7 @@
 import type { MetricsPublish } from '../contract/metrics.js';
 import { MetricsAggregator } from '../metrics/aggregator.js';
 import { rawHeader } from './raw-headers.js';
-import type { RequestContext } from './request-context.js';
+import { requestLineLength, type RequestContext } from './request-context.js';
 
 /** One aggregator per worker process. */
 export const proxyMetrics = new MetricsAggregator();
@@ -54,7 +54,7 @@ function upstreamKey(upstream: string, server: string): string {
  */
 function requestBytes(ctx: RequestContext): number {
   const raw = ctx.req.rawHeaders;
-  let n = ctx.requestLine.length + 2 + 2;
+  let n = requestLineLength(ctx) + 2 + 2;
   for (let i = 0; i + 1 < raw.length; i += 2) n += (raw[i] as string).length + (raw[i + 1] as string).length + 4;
   const declared = Number(rawHeader(raw, 'content-length'));
   return declared > 0 ? n + declared : n;

@@ -14,7 +14,7 @@ import type { ProxyRequest, ProxyResponse } from './http-types.js';
 import { recordRequest } from './metrics.js';
 import { NO_CAPTURES, selectLocation } from './locations.js';
 import { rawHeader, rawHeaderCount } from './raw-headers.js';
-import type { ListenerInfo, RequestContext } from './request-context.js';
+import { requestLineOf, type ListenerInfo, type RequestContext } from './request-context.js';
 import { normalizePath, parseRequestTarget } from './request-target.js';
 import { logRequestError, sendErrorPage } from './respond.js';
 import type { RoutingTable } from './routing-table.js';
@@ -50,9 +50,7 @@ export function handleRequest(
     table,
     listener,
     connection,
-    startedAt: deps.clock(),
     startedMs: performance.now(),
-    requestLine: `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`,
     remoteAddress: req.socket.remoteAddress ?? '-',
     errorLog: deps.errorLog,
     host: null,
@@ -63,67 +61,73 @@ export function handleRequest(
     captures: NO_CAPTURES,
     internalRedirects: 0,
     bodyBytes: 0,
+    remoteUser: undefined,
   };
-  res.once('close', () => logPhase(ctx, deps));
-  runPhases(ctx, deps.access ?? processAccessPhase, deps.tlsPortOf).catch((e: unknown) => {
-    logRequestError(ctx, 'error', `internal error: ${(e as Error).stack ?? String(e)}`);
-    sendErrorPage(ctx, 500);
-  });
+  // 'close' comes once per response (Http1Response and node:http2's both): `on` spares once's wrapper.
+  res.on('close', () => logPhase(ctx, deps));
+  void runPhases(ctx, deps.access ?? processAccessPhase, deps.tlsPortOf);
 }
 
+/** The phases; a handler that throws gets nginx's 500, never an unhandled rejection. */
 async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: TlsPortOf): Promise<void> {
-  const { req, table, listener } = ctx;
-  const route = table.ports.get(listener.configPort);
+  // try/catch in here rather than `.catch(…)` on the call: no closure and no second promise per request.
+  try {
+    const { req, table, listener } = ctx;
+    const route = table.ports.get(listener.configPort);
 
-  // Parse: bad requests are still logged under the port's default site, as nginx does.
-  const target = parseRequestTarget(req.url ?? '');
-  const hostHeaders = rawHeaderCount(req.rawHeaders, 'host');
-  // HTTP/2 carries the host in `:authority` (RFC 9113 §8.3.1). Raw lookups: `req.headers` is built on first use.
-  const rawHost = target.ok && target.host !== null ? target.host : (rawHeader(req.rawHeaders, 'host') ?? authority(req.headers[':authority']));
-  const host = rawHost === undefined ? null : normalizeHost(rawHost);
-  ctx.site = route ? selectByHost(route.names, host) : null;
-  if (!target.ok) return sendErrorPage(ctx, 400);
-  if (hostHeaders > 1) return sendErrorPage(ctx, 400);
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
-  if (rawHost === undefined && req.httpVersion === '1.1') return sendErrorPage(ctx, 400);
-  if (rawHost !== undefined && host === null) return sendErrorPage(ctx, 400);
-  ctx.host = host;
-  ctx.uri = target.path;
-  ctx.args = target.args;
+    // Parse: bad requests are still logged under the port's default site, as nginx does.
+    const target = parseRequestTarget(req.url ?? '');
+    const hostHeaders = rawHeaderCount(req.rawHeaders, 'host');
+    // HTTP/2 carries the host in `:authority` (RFC 9113 §8.3.1). Raw lookups: `req.headers` is built on first use.
+    const rawHost = target.ok && target.host !== null ? target.host : (rawHeader(req.rawHeaders, 'host') ?? authority(req.headers[':authority']));
+    const host = rawHost === undefined ? null : normalizeHost(rawHost);
+    ctx.site = route ? selectByHost(route.names, host) : null;
+    if (!target.ok) return sendErrorPage(ctx, 400);
+    if (hostHeaders > 1) return sendErrorPage(ctx, 400);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
+    if (rawHost === undefined && req.httpVersion === '1.1') return sendErrorPage(ctx, 400);
+    if (rawHost !== undefined && host === null) return sendErrorPage(ctx, 400);
+    ctx.host = host;
+    ctx.uri = target.path;
+    ctx.args = target.args;
 
-  const site = ctx.site;
-  if (!site) return sendErrorPage(ctx, 404);
-  if (applyHttpsPolicy(ctx, tlsPortOf)) return;
-  // nginx checks client_max_body_size when the location is found, before access checks.
-  const maxBody = site.site.limits.maxBodyBytes;
-  if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
-  req.setBodyLimit?.(maxBody);
+    const site = ctx.site;
+    if (!site) return sendErrorPage(ctx, 404);
+    if (applyHttpsPolicy(ctx, tlsPortOf)) return;
+    // nginx checks client_max_body_size when the location is found, before access checks.
+    const maxBody = site.site.limits.maxBodyBytes;
+    if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
+    req.setBodyLimit?.(maxBody);
 
-  let accessDone = false;
-  for (;;) {
-    const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
-    ctx.location = hit.location;
-    ctx.captures = hit.captures;
-    // nginx: find-config → rewrite (`return` answers here) → preaccess (limit_req) → access → content.
-    // Access runs once per request, for the first location that is not a `return` (access-phase.ts).
-    if (!accessDone && hit.location.handler.type !== 'return') {
-      accessDone = true;
-      const allowed = access.run(ctx);
-      if (allowed !== true && !(await allowed)) return;
+    let accessDone = false;
+    for (;;) {
+      const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
+      ctx.location = hit.location;
+      ctx.captures = hit.captures;
+      // nginx: find-config → rewrite (`return` answers here) → preaccess (limit_req) → access → content.
+      // Access runs once per request, for the first location that is not a `return` (access-phase.ts).
+      if (!accessDone && hit.location.handler.type !== 'return') {
+        accessDone = true;
+        const allowed = access.run(ctx);
+        if (allowed !== true && !(await allowed)) return;
+      }
+      const result = await runContentHandler(ctx, hit.location.handler);
+      if (result.kind === 'done') return;
+      const next = normalizePath(result.uri);
+      if (next === null || !result.uri.startsWith('/')) {
+        logRequestError(ctx, 'error', `invalid internal redirect to "${result.uri}"`);
+        return sendErrorPage(ctx, 500);
+      }
+      if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
+        logRequestError(ctx, 'error', `rewrite or internal redirection cycle while internally redirecting to "${next}"`);
+        return sendErrorPage(ctx, 500);
+      }
+      ctx.uri = next;
+      ctx.args = result.args;
     }
-    const result = await runContentHandler(ctx, hit.location.handler);
-    if (result.kind === 'done') return;
-    const next = normalizePath(result.uri);
-    if (next === null || !result.uri.startsWith('/')) {
-      logRequestError(ctx, 'error', `invalid internal redirect to "${result.uri}"`);
-      return sendErrorPage(ctx, 500);
-    }
-    if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
-      logRequestError(ctx, 'error', `rewrite or internal redirection cycle while internally redirecting to "${next}"`);
-      return sendErrorPage(ctx, 500);
-    }
-    ctx.uri = next;
-    ctx.args = result.args;
+  } catch (e) {
+    logRequestError(ctx, 'error', `internal error: ${(e as Error).stack ?? String(e)}`);
+    sendErrorPage(ctx, 500);
   }
 }
 
@@ -141,7 +145,7 @@ function logPhase(ctx: RequestContext, deps: PipelineDeps): void {
     remoteUser: ctx.remoteUser ?? null,
     // nginx stamps the line when the request ends.
     time: deps.clock(),
-    request: ctx.requestLine,
+    request: requestLineOf(ctx),
     // nginx's 499: the client closed the connection before a response was sent.
     status: res.headersSent ? res.statusCode : 499,
     bodyBytes: ctx.bodyBytes,

@@ -2,12 +2,14 @@
 // `req.headers` object for one or two fields costs more than the scan (PERFORMANCE.md: raw header
 // arrays instead of header objects saved 9–21 %).
 
+import { sameLower } from './http-grammar.js';
+
 /** The first value of header `lower` (a lowercase name), like node:http's `headers[lower]` for single fields. */
 export function rawHeader(raw: readonly string[], lower: string): string | undefined {
   const n = lower.length;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === n && (name === lower || name.toLowerCase() === lower)) return raw[i + 1];
+    if (name.length === n && (name === lower || sameLower(name, lower))) return raw[i + 1];
   }
   return undefined;
 }
@@ -18,7 +20,7 @@ export function rawHeaderCount(raw: readonly string[], lower: string): number {
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === n && (name === lower || name.toLowerCase() === lower)) count++;
+    if (name.length === n && (name === lower || sameLower(name, lower))) count++;
   }
   return count;
 }

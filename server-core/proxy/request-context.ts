@@ -22,11 +22,8 @@ export interface RequestContext {
   readonly listener: ListenerInfo;
   /** nginx connection number (`*N` in the error log). */
   readonly connection: number;
-  readonly startedAt: Date;
   /** performance.now() when the request arrived: the latency metrics measure from here. */
   readonly startedMs: number;
-  /** `METHOD target HTTP/x.y`, as nginx `$request`. */
-  readonly requestLine: string;
   readonly remoteAddress: string;
   readonly errorLog: ErrorLog;
   /** Normalised Host (no port, lowercase), null when the request has none. */
@@ -42,7 +39,19 @@ export interface RequestContext {
   /** Response body bytes handed to the socket (nginx `$body_bytes_sent`). */
   bodyBytes: number;
   /** The user basic auth accepted (nginx `$remote_user`); set by the access phase. */
-  remoteUser?: string;
+  remoteUser: string | undefined;
+}
+
+/** `METHOD target HTTP/x.y`, as nginx `$request`: made only for a log line. */
+export function requestLineOf(ctx: RequestContext): string {
+  const { req } = ctx;
+  return `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`;
+}
+
+/** The length of `requestLineOf(ctx)`, without making it (metrics count it for every request). */
+export function requestLineLength(ctx: RequestContext): number {
+  const { req } = ctx;
+  return (req.method ?? '').length + (req.url ?? '').length + req.httpVersion.length + 7;
 }
 
 /** What a content handler did. */

@@ -2,7 +2,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { errorPageHtml, isBodyless, statusText } from './error-pages.js';
 import type { ErrorLevel } from './error-log.js';
-import type { RequestContext } from './request-context.js';
+import { requestLineOf, type RequestContext } from './request-context.js';
 
 /** nginx `return 444`: close the connection without a response. */
 export const CLOSE_WITHOUT_RESPONSE = 444;
@@ -68,7 +68,7 @@ export function logRequestError(ctx: RequestContext, level: ErrorLevel, message:
     connection: ctx.connection,
     client: ctx.remoteAddress,
     server: ctx.site?.serverName ?? '',
-    request: ctx.requestLine,
+    request: requestLineOf(ctx),
     host: ctx.req.headers.host,
   });
 }

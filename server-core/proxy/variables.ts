@@ -12,6 +12,14 @@ export function expandVariables(template: string, ctx: RequestContext): string {
   });
 }
 
+/** nginx `$request_uri`: path and query as sent; an absolute-form target (`GET http://host/p`) loses its scheme and host. */
+export function requestUri(ctx: RequestContext): string {
+  const url = ctx.req.url ?? '/';
+  // Origin form (almost every request) needs no rewriting.
+  if (url.charCodeAt(0) === 47) return url;
+  return url.replace(/^https?:\/\/[^/?#]*/i, '') || '/';
+}
+
 export function variableValue(ctx: RequestContext, name: string): string | undefined {
   if (/^\d+$/.test(name)) return ctx.captures.positional[Number(name)] ?? '';
   if (Object.hasOwn(ctx.captures.named, name)) return ctx.captures.named[name] ?? '';
@@ -25,8 +33,7 @@ export function variableValue(ctx: RequestContext, name: string): string | undef
     case 'server_port':
       return String(ctx.listener.port);
     case 'request_uri':
-      // Path and query as sent; an absolute-form target (`GET http://host/p`) loses its scheme and host.
-      return (ctx.req.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/';
+      return requestUri(ctx);
     case 'uri':
     case 'document_uri':
       return ctx.uri;

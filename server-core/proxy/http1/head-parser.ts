@@ -2,7 +2,7 @@
 // answer out. Refuses what lets two parsers disagree about where a request ends (request
 // smuggling): obs-fold, whitespace before the colon, bare CR/LF, Content-Length together with
 // Transfer-Encoding, differing Content-Length values, Transfer-Encoding on HTTP/1.0.
-import { hasBadValueChar, isToken } from '../http-grammar.js';
+import { hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
 
 export interface HeadLimits {
   /** Longest request line; longer → 414 (nginx `large_client_header_buffers`: 8k). */
@@ -52,7 +52,10 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
   // RFC 9112 §2.2: ignore at least one empty line before the request line.
   let start = 0;
   while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a && start < 8) start += 2;
-  const end = buf.indexOf('\r\n\r\n', start, 'latin1');
+  // A short head (nearly all) is searched as a string: Buffer#indexOf with a string needle is a
+  // C++ call that costs more than this copy, which also becomes the head's text below.
+  const probe = buf.length - start <= PROBE_BYTES ? buf.toString('latin1', start, buf.length) : null;
+  const end = probe !== null ? offsetBy(probe.indexOf('\r\n\r\n'), start) : buf.indexOf('\r\n\r\n', start, 'latin1');
   if (end === -1) {
     if (buf.length - start > limits.maxHeadBytes) return fail(431, 'the request header block is too large');
     const firstLineEnd = buf.indexOf('\r\n', start, 'latin1');
@@ -64,7 +67,7 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
   }
   if (end - start > limits.maxHeadBytes) return fail(431, 'the request header block is too large');
   // The head is scanned in place (no line array, no regex per field): this runs once per request.
-  const text = buf.toString('latin1', start, end);
+  const text = probe !== null ? probe.slice(0, end - start) : buf.toString('latin1', start, end);
   const lineEnd = text.indexOf('\r\n');
   const requestLine = lineEnd === -1 ? text : text.slice(0, lineEnd);
   if (requestLine.length > limits.maxLineBytes) return fail(414, 'the request line is too long');
@@ -103,7 +106,7 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
     rawHeaders.push(name, value);
     switch (name.length) {
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (sameLower(name, 'content-length')) {
           // RFC 9110 §8.6: a list of identical values may be collapsed; differing ones are an error.
           for (const part of value.split(',')) {
             const v = trimOws(part);
@@ -115,16 +118,16 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
         }
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
+        if (sameLower(name, 'transfer-encoding')) transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') connection = connection === '' ? value : `${connection}, ${value}`;
+        if (sameLower(name, 'connection')) connection = connection === '' ? value : `${connection}, ${value}`;
         break;
       case 7:
-        if (name.toLowerCase() === 'upgrade') upgradeField = true;
+        if (sameLower(name, 'upgrade')) upgradeField = true;
         break;
       case 6:
-        if (name.toLowerCase() === 'expect') expect = value;
+        if (sameLower(name, 'expect')) expect = value;
         break;
     }
   }
@@ -165,6 +168,13 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
     kind: 'head',
     head: { method, target, httpVersion, rawHeaders, contentLength: chunked ? null : contentLength, chunked, keepAlive, expectContinue, upgrade, consumed: end + 4 },
   };
+}
+
+/** Unread bytes up to this size are scanned as a latin1 string (see parseHead). */
+const PROBE_BYTES = 2048;
+
+function offsetBy(i: number, by: number): number {
+  return i === -1 ? -1 : i + by;
 }
 
 function trimOws(s: string): string {

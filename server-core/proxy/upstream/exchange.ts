@@ -16,7 +16,11 @@ import { UpstreamError, type UpstreamPhase } from './upstream-error.js';
 
 export interface ResponseSink {
   head(head: ResponseHead): void;
-  /** Returns false when the client is backed up; the sink then calls `resume` on the exchange after 'drain'. */
+  /**
+   * A slice of the response body, valid during the call only (it may be a view on a shared read
+   * buffer: pool.ts): a sink that keeps it, or writes it where it may be queued, copies it.
+   * Returns false when the client is backed up; the sink then calls `resume` on the exchange after 'drain'.
+   */
   body(chunk: Buffer): boolean;
   end(): void;
 }

@@ -89,10 +89,17 @@ describe('upstream response headers', () => {
 
   it('relays the same fields as lines, in order, Content-Length once', () => {
     const raw = ['Connection', 'close, X-Hop', 'X-Hop', '1', 'Server', 'gunicorn', 'Set-Cookie', 'a=1', 'X-Powered-By', 'php', 'Set-Cookie', 'b=2', 'Content-Length', '5', 'content-length', '5'];
-    const out = relayedHeaderLines(raw, new Set(['x-powered-by']), true);
+    const out = relayedHeaderLines(raw, new Set(['x-powered-by']), true, new Set(['server', 'set-cookie']));
     assert.equal(out.lines, 'Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\n');
     assert.equal(out.hasLength, true);
-    assert.deepEqual(out.names, ['set-cookie', 'set-cookie', 'content-length']);
-    assert.deepEqual(relayedHeaderLines(['Content-Length', '5'], new Set(), false), { lines: '', hasLength: false, names: [] });
+    assert.deepEqual(out.overrides, ['set-cookie', 'set-cookie']);
+    assert.deepEqual(relayedHeaderLines(['Content-Length', '5'], new Set(), false), { lines: '', hasLength: false, overrides: [] });
+    // The same rules without any per-response set (the path most responses take): names in any case.
+    const plain = relayedHeaderLines(['SERVER', 'x', 'date', 'd', 'Proxy-Foo', '1', 'X-Accel-Buffering', 'no', 'TE', 't', 'Content-Type', 'text/plain', 'CONTENT-LENGTH', '3', 'Keep-Alive', '5', 'X-Up', '1'], new Set(), true);
+    assert.equal(plain.lines, 'Content-Type: text/plain\r\nCONTENT-LENGTH: 3\r\nX-Up: 1\r\n');
+    assert.equal(plain.hasLength, true);
+    assert.deepEqual(plain.overrides, []);
+    // A hidden Content-Length does not count as sent.
+    assert.equal(relayedHeaderLines(['Content-Length', '3'], new Set(['content-length']), true).hasLength, false);
   });
 });

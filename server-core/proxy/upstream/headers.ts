@@ -6,6 +6,8 @@
 //   X-Real-IP, X-Forwarded-Proto, X-Forwarded-Host, and Forwarded (RFC 7239, appended);
 // Host is nginx's `$proxy_host` unless the location sets it.
 
+import { isToken, sameLower } from '../http-grammar.js';
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
 
 /** Response headers nginx hides by default (proxy_hide_header): Berth writes its own Date and Server. */
@@ -18,15 +20,26 @@ const NO_TOKENS: ReadonlySet<string> = new Set();
 export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<string> {
   let names: Set<string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const field = rawHeaders[i] as string;
-    // Length first: lowercasing every name of every request is the expensive part.
-    if (field.length !== 10 || field.toLowerCase() !== 'connection') continue;
-    for (const t of (rawHeaders[i + 1] ?? '').split(',')) {
+    if (!sameLower(rawHeaders[i] as string, 'connection')) continue;
+    const value = rawHeaders[i + 1] ?? '';
+    // The usual values name no field to drop (Keep-Alive is hop-by-hop anyway): no split, no Set.
+    if (sameLower(value, 'keep-alive') || sameLower(value, 'close')) continue;
+    for (const t of value.split(',')) {
       const name = t.trim().toLowerCase();
       if (name !== '') (names ??= new Set()).add(name);
     }
   }
   return names ?? NO_TOKENS;
+}
+
+/** `name` starts with `lowerPrefix`, ignoring ASCII case. */
+function startsLower(name: string, lowerPrefix: string): boolean {
+  if (name.length < lowerPrefix.length) return false;
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lowerPrefix.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Lowercased header names, memoised: the same few names arrive on every request and response. */
@@ -126,7 +139,8 @@ export function forwardedElement(clientAddress: string, host: string | null, sch
 }
 
 function quoteIfNeeded(value: string): string {
-  if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value)) return value;
+  // RFC 7239 §4: a value is a token or a quoted-string.
+  if (isToken(value, 0, value.length)) return value;
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
@@ -155,26 +169,60 @@ export function responseHeaders(rawHeaders: readonly string[], hidden: ReadonlyS
   return out;
 }
 
+/** Response fields a proxy never passes (hop-by-hop and nginx's hidden defaults), by name length. */
+const DROPPED_BY_LENGTH: string[][] = [];
+for (const name of [...HOP_BY_HOP, ...HIDDEN_BY_DEFAULT]) (DROPPED_BY_LENGTH[name.length] ??= []).push(name);
+
+const PASS = 0;
+const LENGTH = 1;
+const DROP = 2;
+
+/** The fixed rules for a response field (`passesToClient` without the per-response sets), without lowercasing it. */
+function responseFieldRule(name: string): number {
+  const dropped = DROPPED_BY_LENGTH[name.length];
+  if (dropped !== undefined) for (const d of dropped) if (sameLower(name, d)) return DROP;
+  if (sameLower(name, 'content-length')) return LENGTH;
+  return startsLower(name, 'proxy-') ? DROP : PASS;
+}
+
+export interface RelayedLines {
+  lines: string;
+  hasLength: boolean;
+  /** Lowercased names of relayed fields that are in `existing` (the response already has them). */
+  overrides: string[];
+}
+
 /**
  * The same filtering as `responseHeaders`, as header lines for the HTTP/1.1 engine to relay
  * unchanged (`Http1Response.relayHeaderLines`): no Map, no per-field setHeader. Content-Length
- * goes out once (the parser made sure repeated values agree).
+ * goes out once (the parser made sure repeated values agree). `existing`: names the response
+ * already set (null: none that an upstream field could replace), reported back in `overrides`.
  */
-export function relayedHeaderLines(rawHeaders: readonly string[], hidden: ReadonlySet<string>, keepLength: boolean): { lines: string; hasLength: boolean; names: string[] } {
+export function relayedHeaderLines(rawHeaders: readonly string[], hidden: ReadonlySet<string>, keepLength: boolean, existing: ReadonlySet<string> | null = null): RelayedLines {
   const named = connectionTokens(rawHeaders);
-  const names: string[] = [];
+  // The usual response names no extra hop-by-hop field and the location hides nothing: then no
+  // name needs lowercasing at all.
+  const needLower = named.size > 0 || hidden.size > 0 || existing !== null;
+  const overrides: string[] = [];
   let lines = '';
   let hasLength = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
-    const lower = lowerName(name);
-    if (!passesToClient(lower, named, hidden, keepLength)) continue;
-    if (lower === 'content-length') {
-      if (hasLength) continue;
+    const rule = responseFieldRule(name);
+    if (rule === DROP) continue;
+    if (rule === LENGTH) {
+      if (!keepLength || hasLength) continue;
       hasLength = true;
     }
-    names.push(lower);
+    if (needLower) {
+      const lower = lowerName(name);
+      if (named.has(lower) || hidden.has(lower)) {
+        if (rule === LENGTH) hasLength = false;
+        continue;
+      }
+      if (existing?.has(lower)) overrides.push(lower);
+    }
     lines += `${name}: ${rawHeaders[i + 1] ?? ''}\r\n`;
   }
-  return { lines, hasLength, names };
+  return { lines, hasLength, overrides };
 }

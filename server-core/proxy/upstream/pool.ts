@@ -32,6 +32,10 @@ export interface PooledSocket {
 
 /** Who gets a pooled socket's events while it is in use (an exchange). */
 export interface SocketOwner {
+  /**
+   * Bytes read. With a pool made `sharedReadBuffer`, `chunk` is a view on a buffer the next read
+   * overwrites: valid during the call only, copy what must outlive it.
+   */
   onSocketData(chunk: Buffer): void;
   onSocketEnd(): void;
   onSocketError(e: NodeJS.ErrnoException): void;
@@ -60,16 +64,36 @@ export function routeSocket(socket: Socket, owner: SocketOwner | null): boolean 
 
 const conns = new WeakMap<Socket, Conn>();
 
+/**
+ * One read buffer for every shared-buffer pool socket of the process: reads land here (libuv
+ * reads into it, Node calls back with the length) instead of in a fresh 64 KiB allocation turned
+ * into a new ArrayBuffer and pushed through a Readable — for a proxied response, one of the two
+ * reads per request. Safe to share: callbacks run one at a time, and owners copy what they keep.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+export interface PoolOptions {
+  /** nginx `keepalive_timeout` of the upstream block. */
+  idleTimeoutMs?: number;
+  /** Read into the process's shared buffer (see SHARED_READ_BUFFER): owners must copy what they keep. */
+  sharedReadBuffer?: boolean;
+}
+
 export class ConnectionPool {
   private readonly idle: Socket[] = [];
   private closed = false;
+  private readonly idleTimeoutMs: number;
+  private readonly sharedReadBuffer: boolean;
 
   constructor(
     readonly address: UpstreamAddress,
     /** Idle sockets kept; 0 = no keep-alive (every request gets `Connection: close`). */
     public maxIdle: number,
-    private readonly idleTimeoutMs = IDLE_TIMEOUT_MS,
-  ) {}
+    options: PoolOptions = {},
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+    this.sharedReadBuffer = options.sharedReadBuffer ?? false;
+  }
 
   get idleCount(): number {
     return this.idle.length;
@@ -144,7 +168,25 @@ export class ConnectionPool {
   private open(connectTimeoutMs: number): Promise<PooledSocket> {
     const a = this.address;
     return new Promise((resolve, reject) => {
-      const socket = a.kind === 'unix' ? connect({ path: a.path }) : connect({ host: a.host, port: a.port });
+      const conn: Conn = { requests: 1, idleSince: 0, owner: null };
+      const onIdleEvent = (): void => {
+        if (conn.idleSince !== 0) this.dropIdle(socket);
+      };
+      const onData = (chunk: Buffer): void => {
+        if (conn.owner !== null) conn.owner.onSocketData(chunk);
+        else onIdleEvent();
+      };
+      // With `onread` Node emits no 'data': every read goes to the callback, on the shared buffer.
+      const onread = this.sharedReadBuffer
+        ? {
+          buffer: SHARED_READ_BUFFER,
+          callback: (n: number, buf: Uint8Array): boolean => {
+            onData((buf as Buffer).subarray(0, n));
+            return true;
+          },
+        }
+        : undefined;
+      const socket = a.kind === 'unix' ? connect({ path: a.path, onread }) : connect({ host: a.host, port: a.port, onread });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
@@ -158,18 +200,11 @@ export class ConnectionPool {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
-        const conn: Conn = { requests: 1, idleSince: 0, owner: null };
         conns.set(socket, conn);
         // Attached once for the socket's life. In use, events go to the owner (routeSocket). Idle,
         // the socket must never hold data (a response nobody asked for means the framing went
         // wrong), and a server closing it ends the keep-alive.
-        const onIdleEvent = (): void => {
-          if (conn.idleSince !== 0) this.dropIdle(socket);
-        };
-        socket.on('data', (chunk: Buffer) => {
-          if (conn.owner !== null) conn.owner.onSocketData(chunk);
-          else onIdleEvent();
-        });
+        if (!onread) socket.on('data', onData);
         socket.on('end', () => {
           if (conn.owner !== null) conn.owner.onSocketEnd();
           else onIdleEvent();

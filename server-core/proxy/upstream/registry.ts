@@ -127,7 +127,7 @@ export class UpstreamRegistry {
         peer.configure(s);
         peer.pool.maxIdle = spec.keepalive;
       } else {
-        peer = new UpstreamPeer(address, new ConnectionPool(address, spec.keepalive), s);
+        peer = new UpstreamPeer(address, new ConnectionPool(address, spec.keepalive, { sharedReadBuffer: true }), s);
         this.peers.set(key, peer);
       }
       peers.push(peer);

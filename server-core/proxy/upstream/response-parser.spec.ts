@@ -51,6 +51,10 @@ describe('upstream response parser', () => {
 
   it('reads until close without a length, and then refuses reuse', () => {
     const r = parse('GET', ['HTTP/1.1 200 OK\r\n\r\nab', 'cd'], true);
+    const bare = parse('GET', ['HTTP/1.0 404\r\n\r\n'], true).heads[0];
+    assert.equal(bare?.statusCode, 404);
+    assert.equal(bare?.statusMessage, '');
+    assert.equal(bare?.httpVersion, '1.0');
     assert.equal(r.body, 'abcd');
     assert.ok(r.ended && !r.parser.reusable);
   });
@@ -85,6 +89,12 @@ describe('upstream response parser', () => {
       assert.throws(() => parse('GET', [text]), (e: unknown) => e instanceof UpstreamError && e.kind === 'invalid' && e.status === 502, text);
     invalid('HTTX/1.1 200 OK\r\n\r\n');
     invalid('HTTP/1.1 20 OK\r\n\r\n');
+    invalid('HTTP/1.2 200 OK\r\n\r\n');
+    invalid('HTTP/1.1 2x0 OK\r\n\r\n');
+    invalid('HTTP/1.1 2000 OK\r\n\r\n');
+    // A CR inside the reason would split the client's status line.
+    invalid('HTTP/1.1 200 O\rK\r\n\r\n');
+    invalid('HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n');
     invalid('HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n');
     invalid('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n');
     invalid('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n');

@@ -2,9 +2,8 @@
 // the head once (1xx interim responses are skipped, except 101 which ends parsing), body slices
 // without copying, then the end. Body framing by RFC 9112 §6.3: none for HEAD/1xx/204/304,
 // chunked when Transfer-Encoding ends in chunked, Content-Length, else until the server closes.
-import { lowerName } from './headers.js';
 import { UpstreamError } from './upstream-error.js';
-import { hasBadValueChar, isToken } from '../http-grammar.js';
+import { hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
 
 /** nginx `proxy_buffer_size` is one page; Berth allows larger heads but not without bound. */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -28,12 +27,11 @@ export interface ResponseHead {
 
 export interface ResponseEvents {
   onHead(head: ResponseHead): void;
-  /** A slice of the decoded body. The buffer may be a view on the socket's chunk. */
+  /** A slice of the decoded body: a view on the socket's chunk, valid during the call only (copy to keep it). */
   onBody(chunk: Buffer): void;
   onEnd(): void;
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
 
 type State = 'head' | 'body-length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailer' | 'body-close' | 'done' | 'upgraded';
 
@@ -77,14 +75,17 @@ export class ResponseParser {
     while (buf.length > 0) {
       switch (this.state) {
         case 'head': {
-          const end = headEnd(buf);
+          // A short chunk (nearly every response head) is searched as a string, which is then the
+          // head's text: Buffer#indexOf with a string needle is a C++ call that costs more than the copy.
+          const probe = buf.length <= PROBE_BYTES ? buf.toString('latin1') : null;
+          const end = probe !== null ? headEndIn(probe) : headEnd(buf);
           if (end < 0) {
             if (buf.length > MAX_RESPONSE_HEAD_BYTES) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent too big header while reading response header from upstream');
-            this.pending = buf;
+            this.pending = owned(buf);
             return;
           }
           if (end > MAX_RESPONSE_HEAD_BYTES) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent too big header while reading response header from upstream');
-          const head = this.parseHead(buf.toString('latin1', 0, end));
+          const head = this.parseHead(probe !== null ? probe.slice(0, end) : buf.toString('latin1', 0, end));
           buf = buf.subarray(end);
           // 1xx interim responses (100 Continue, 103 Early Hints) are dropped; 101 switches protocols.
           if (head.statusCode >= 100 && head.statusCode < 200 && head.statusCode !== 101) continue;
@@ -95,7 +96,7 @@ export class ResponseParser {
           this.events.onHead(head);
           if (head.statusCode === 101) {
             this.state = 'upgraded';
-            this.leftover = buf.length > 0 ? buf : null;
+            this.leftover = buf.length > 0 ? owned(buf) : null;
             return;
           }
           this.state = head.framing === 'length' ? 'body-length' : head.framing === 'chunked' ? 'chunk-size' : head.framing === 'close' ? 'body-close' : 'done';
@@ -121,7 +122,7 @@ export class ResponseParser {
           const nl = buf.indexOf(10);
           if (nl < 0) {
             if (buf.length > MAX_CHUNK_LINE) throw invalidChunk();
-            this.pending = buf;
+            this.pending = owned(buf);
             return;
           }
           const line = buf.toString('latin1', 0, nl).replace(/\r$/, '');
@@ -143,7 +144,7 @@ export class ResponseParser {
         case 'chunk-crlf': {
           if (buf[0] === 13) {
             if (buf.length < 2) {
-              this.pending = buf;
+              this.pending = owned(buf);
               return;
             }
             if (buf[1] !== 10) throw invalidChunk();
@@ -161,7 +162,7 @@ export class ResponseParser {
           const nl = buf.indexOf(10);
           if (nl < 0) {
             if (buf.length > MAX_RESPONSE_HEAD_BYTES) throw invalidChunk();
-            this.pending = buf;
+            this.pending = owned(buf);
             return;
           }
           const empty = nl === 0 || (nl === 1 && buf[0] === 13);
@@ -174,7 +175,7 @@ export class ResponseParser {
         }
         case 'done':
         case 'upgraded':
-          this.leftover = this.leftover ? Buffer.concat([this.leftover, buf]) : buf;
+          this.leftover = this.leftover ? Buffer.concat([this.leftover, buf]) : owned(buf);
           return;
       }
     }
@@ -196,10 +197,9 @@ export class ResponseParser {
     // regex per field (this runs once per proxied response).
     let eol = text.indexOf('\n');
     if (eol === -1) eol = text.length;
-    const m = STATUS_LINE.exec(text.slice(0, eol > 0 && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol));
-    if (!m) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream');
-    const httpVersion = m[1] === '0' ? '1.0' : '1.1';
-    const statusCode = Number(m[2]);
+    const status = parseStatusLine(text, eol > 0 && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol);
+    if (status === null) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream');
+    const { httpVersion, statusCode, statusMessage } = status;
     if (statusCode < 100) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream');
     const rawHeaders: string[] = [];
     let contentLength: number | null = null;
@@ -218,15 +218,17 @@ export class ResponseParser {
       // Obsolete line folding and names with spaces are refused (RFC 9112 §5.1, §5.2).
       if (colon === -1 || colon >= lineEnd || !isToken(text, pos, colon)) throw new UpstreamError('invalid', 'reading response header from upstream');
       const name = text.slice(pos, colon);
-      const value = text.slice(colon + 1, lineEnd).trim();
+      // OWS around the value is SP / HTAB only (RFC 9110 §5.6.3): skipped by index, one slice.
+      let from = colon + 1;
+      let to = lineEnd;
+      while (from < to && isOws(text.charCodeAt(from))) from++;
+      while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+      const value = text.slice(from, to);
       if (hasBadValueChar(value)) throw new UpstreamError('invalid', 'reading response header from upstream');
       pos = end + 1;
       rawHeaders.push(name, value);
-      // Only three names matter here: compare lowercase forms only at their lengths.
-      const len = name.length;
-      if (len !== 14 && len !== 17 && len !== 10) continue;
-      const lower = lowerName(name);
-      if (lower === 'content-length') {
+      // Only three names matter here, compared without lowercasing (sameLower checks the length first).
+      if (sameLower(name, 'content-length')) {
         // Repeated or listed values must all agree (RFC 9110 §8.6).
         for (const part of value.split(',')) {
           const v = part.trim();
@@ -235,13 +237,14 @@ export class ResponseParser {
           if (contentLength !== null && contentLength !== n) throw new UpstreamError('invalid', 'reading response header from upstream');
           contentLength = n;
         }
-      } else if (lower === 'transfer-encoding') {
+      } else if (sameLower(name, 'transfer-encoding')) {
         transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
-      } else if (lower === 'connection') {
+      } else if (sameLower(name, 'connection')) {
         connection = connection === '' ? value.toLowerCase() : `${connection}, ${value.toLowerCase()}`;
       }
     }
-    const tokens = connection === '' ? [] : connection.split(',').map((t) => t.trim());
+    // One token (nearly always `keep-alive` or `close`) needs no split.
+    const tokens = connection === '' ? [] : connection.includes(',') ? connection.split(',').map((t) => t.trim()) : [connection];
     let keepAlive = httpVersion === '1.1' ? !tokens.includes('close') : tokens.includes('keep-alive');
     let framing: BodyFraming;
     const bodyless = this.method === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304;
@@ -254,8 +257,20 @@ export class ResponseParser {
     } else if (contentLength !== null) framing = 'length';
     else framing = 'close';
     if (framing === 'close') keepAlive = false;
-    return { statusCode, statusMessage: m[3] ?? '', httpVersion, rawHeaders, framing, contentLength: framing === 'length' ? (contentLength ?? 0) : 0, keepAlive };
+    return { statusCode, statusMessage, httpVersion, rawHeaders, framing, contentLength: framing === 'length' ? (contentLength ?? 0) : 0, keepAlive };
   }
+}
+
+/** Chunks up to this size are scanned as a latin1 string. */
+const PROBE_BYTES = 4096;
+
+/** `headEnd` on the head's text. */
+function headEndIn(text: string): number {
+  const crlf = text.indexOf('\r\n\r\n');
+  const lf = text.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf + 2 <= lf)) return crlf + 4;
+  if (lf >= 0) return lf + 2;
+  return -1;
 }
 
 /** Index just past the blank line ending the head, or -1. Accepts bare LF line ends, as nginx does. */
@@ -266,6 +281,36 @@ function headEnd(buf: Buffer): number {
   if (crlf >= 0 && (lf < 0 || crlf + 2 <= lf)) return crlf + 4;
   if (lf >= 0) return lf + 2;
   return -1;
+}
+
+/** `HTTP/1.x NNN[ reason]` in `text[0, end)` (RFC 9112 §4), by char code: once per response. */
+function parseStatusLine(text: string, end: number): { httpVersion: '1.0' | '1.1'; statusCode: number; statusMessage: string } | null {
+  if (end < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return null;
+  const minor = text.charCodeAt(7);
+  if (minor !== 48 && minor !== 49) return null;
+  let statusCode = 0;
+  for (let i = 9; i < 12; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    statusCode = statusCode * 10 + d;
+  }
+  if (end > 12 && text.charCodeAt(12) !== 32) return null;
+  const statusMessage = end > 13 ? text.slice(13, end) : '';
+  // reason-phrase: HTAB, SP, VCHAR, obs-text — a CR here would split the client's status line.
+  if (hasBadValueChar(statusMessage)) return null;
+  return { httpVersion: minor === 48 ? '1.0' : '1.1', statusCode, statusMessage };
+}
+
+/**
+ * A copy of bytes kept past `feed` (a partial head or chunk line, bytes after the response): the
+ * chunk may be a view on a read buffer the next read overwrites (pool.ts, sharedReadBuffer).
+ */
+function owned(buf: Buffer): Buffer {
+  return Buffer.from(buf);
+}
+
+function isOws(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 function invalidChunk(): UpstreamError {
