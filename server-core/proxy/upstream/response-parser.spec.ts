@@ -84,6 +84,25 @@ describe('upstream response parser', () => {
     assert.ok(both.ended && !both.parser.reusable);
   });
 
+  it('keeps copies of what outlives a feed: every chunk read into one reused buffer (pool sharedReadBuffer)', () => {
+    const text = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nEXTRA';
+    const shared = Buffer.alloc(256);
+    for (const pieces of splits(text)) {
+      let body = '';
+      let head: ResponseHead | null = null;
+      const parser = new ResponseParser('GET', { onHead: (h) => (head = h), onBody: (c) => (body += c.toString('latin1')), onEnd: () => undefined });
+      for (const piece of pieces) {
+        // Each read lands in the same bytes, overwriting the previous one, as with net's `onread`.
+        const n = shared.write(piece, 0, 'latin1');
+        parser.feed(shared.subarray(0, n));
+        shared.fill(0x58);
+      }
+      assert.equal(body, 'hello world', JSON.stringify(pieces));
+      assert.deepEqual((head as ResponseHead | null)?.rawHeaders, ['Transfer-Encoding', 'chunked', 'X-A', '1']);
+      assert.equal(parser.leftover?.toString('latin1'), 'EXTRA');
+    }
+  });
+
   it('refuses malformed heads and bodies as invalid upstream responses', () => {
     const invalid = (text: string) =>
       assert.throws(() => parse('GET', [text]), (e: unknown) => e instanceof UpstreamError && e.kind === 'invalid' && e.status === 502, text);
