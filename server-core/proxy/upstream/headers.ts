@@ -146,8 +146,9 @@ function quoteIfNeeded(value: string): string {
 
 /** A response field the client gets: not hop-by-hop, not hidden (nginx's defaults and the location's), Content-Length only when kept. */
 function passesToClient(lower: string, named: ReadonlySet<string>, hidden: ReadonlySet<string>, keepLength: boolean): boolean {
-  if (isHopByHop(lower, named) || HIDDEN_BY_DEFAULT.has(lower) || hidden.has(lower)) return false;
-  return lower !== 'content-length' || keepLength;
+  const rule = responseFieldRule(lower);
+  if (rule === DROP || named.has(lower) || hidden.has(lower)) return false;
+  return rule !== LENGTH || keepLength;
 }
 
 /**
