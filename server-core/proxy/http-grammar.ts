@@ -30,11 +30,15 @@ export function hasBadValueChar(value: string): boolean {
  * lookup costs more than comparing a few characters.
  */
 export function sameLower(name: string, lower: string): boolean {
-  const n = lower.length;
-  if (name.length !== n) return false;
-  for (let i = 0; i < n; i++) {
+  return name.length === lower.length && startsLower(name, lower);
+}
+
+/** `name` starts with `lowerPrefix` (all lowercase), ignoring ASCII case. */
+export function startsLower(name: string, lowerPrefix: string): boolean {
+  if (name.length < lowerPrefix.length) return false;
+  for (let i = 0; i < lowerPrefix.length; i++) {
     const c = name.charCodeAt(i);
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lowerPrefix.charCodeAt(i)) return false;
   }
   return true;
 }

@@ -6,21 +6,19 @@ import { sameLower } from './http-grammar.js';
 
 /** The first value of header `lower` (a lowercase name), like node:http's `headers[lower]` for single fields. */
 export function rawHeader(raw: readonly string[], lower: string): string | undefined {
-  const n = lower.length;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === n && (name === lower || sameLower(name, lower))) return raw[i + 1];
+    if (name === lower || sameLower(name, lower)) return raw[i + 1];
   }
   return undefined;
 }
 
 /** How many times header `lower` occurs. */
 export function rawHeaderCount(raw: readonly string[], lower: string): number {
-  const n = lower.length;
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === n && (name === lower || sameLower(name, lower))) count++;
+    if (name === lower || sameLower(name, lower)) count++;
   }
   return count;
 }

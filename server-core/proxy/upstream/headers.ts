@@ -6,7 +6,7 @@
 //   X-Real-IP, X-Forwarded-Proto, X-Forwarded-Host, and Forwarded (RFC 7239, appended);
 // Host is nginx's `$proxy_host` unless the location sets it.
 
-import { isToken, sameLower } from '../http-grammar.js';
+import { isToken, sameLower, startsLower } from '../http-grammar.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
 
@@ -30,16 +30,6 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
     }
   }
   return names ?? NO_TOKENS;
-}
-
-/** `name` starts with `lowerPrefix`, ignoring ASCII case. */
-function startsLower(name: string, lowerPrefix: string): boolean {
-  if (name.length < lowerPrefix.length) return false;
-  for (let i = 0; i < lowerPrefix.length; i++) {
-    const c = name.charCodeAt(i);
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lowerPrefix.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /** Lowercased header names, memoised: the same few names arrive on every request and response. */

@@ -87,6 +87,8 @@ class ProxyRequestRun implements ResponseSink {
   private exchange: UpstreamExchange | null = null;
   /** A small body read before the first attempt (small-body.ts); every attempt sends it whole. */
   private bodyBuffer: Buffer | null = null;
+  /** 'drain' is listened for once a client write is refused (body()). */
+  private drainWatched = false;
   private readonly method: string;
   private readonly target: string;
   private readonly framing: RequestBodyFraming;
@@ -260,12 +262,10 @@ class ProxyRequestRun implements ResponseSink {
     // Listening for 'drain' only once the client is backed up: most responses never are.
     if (!ok && !this.drainWatched && this.exchange) {
       this.drainWatched = true;
-      this.ctx.res.on('drain', this.onClientDrain);
+      res.on('drain', this.onClientDrain);
     }
     return ok;
   }
-
-  private drainWatched = false;
 
   end(): void {
     this.responseEnded = true;
