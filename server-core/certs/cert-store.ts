@@ -1,6 +1,8 @@
 // The certificate index: one folder per certificate under `<certsDir>/store/` (layout.ts).
-// Replacing a certificate is atomic (new folder renamed into place); a failed write leaves the
-// stored one as it was.
+// Replacing a certificate never shows a half-written folder (the new one is written aside and
+// renamed into place) and a failed write leaves the stored one as it was. Between renaming the old
+// folder away and the new one in, the path is briefly absent: readers treat ENOENT as "try again"
+// (the proxy's SNI store keeps the certificate it has and retries, tls/sni-store.ts).
 import { restrictToUser } from './private-file.js';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';

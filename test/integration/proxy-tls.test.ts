@@ -218,7 +218,7 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
 
   test('certificate swaps under a bounded handshake loop: zero failed handshakes', async () => {
     const certPath = join(berth.dataDir, 'certs', 'store', 'auto-b', 'cert.pem');
-    const before = readFileSync(certPath, 'utf8');
+    const before = await waitFor('b stored', () => readIfStored(certPath), 5_000, 20);
     let stop = false;
     let ok = 0;
     const failures: string[] = [];
@@ -238,9 +238,9 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     for (let i = 1; i <= 4; i++) {
       const names = i % 2 === 1 ? ['b.localhost', `v${i}.b.localhost`] : ['b.localhost'];
       const sites = config.sites.map((s) => (s.id === 'b' ? { ...s, names } : s));
-      const previous = readFileSync(certPath, 'utf8');
+      const previous = await waitFor('b stored', () => readIfStored(certPath), 5_000, 20);
       await putConfig({ ...config, sites });
-      await waitFor('b re-issued', () => (readFileSync(certPath, 'utf8') !== previous ? true : undefined), 15_000, 50);
+      await waitFor('b re-issued', () => { const now = readIfStored(certPath); return now !== undefined && now !== previous ? true : undefined; }, 15_000, 50);
       await new Promise((r) => setTimeout(r, 300));
     }
     stop = true;
@@ -257,3 +257,16 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     assert.equal(new X509Certificate(served).raw.equals(leaf), true);
   });
 });
+
+/**
+ * A stored certificate file, or undefined while it is being replaced: the cert store renames the
+ * old folder away and the new one into place (cert-store.ts), so for a moment the path is absent.
+ */
+function readIfStored(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
