@@ -42,7 +42,7 @@ function launcherWith(child: ScriptedUtilityProcess, platform: NodeJS.Platform =
   return { launcher, forks };
 }
 
-const spec = { id: 'proxy-1', role: 'proxy' as const, modulePath: '/app/dist/server-core/proxy/worker.js', args: ['--x'], env: { BERTH_HOME: '/other' } };
+const spec = { id: 'proxy-1', role: 'proxy' as const, modulePath: '/app/dist/server-core/proxy/worker.js', args: ['--x'], env: { BERTH_HOME: '/other' }, execArgv: ['--no-parallel-scavenge'] };
 
 describe('UtilityProcessLauncher', () => {
   const spawned: ChildProcess[] = [];
@@ -50,7 +50,7 @@ describe('UtilityProcessLauncher', () => {
     for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
 
-  it('forks the module with piped output, the merged env and the child id as service name', () => {
+  it('forks the module with piped output, the merged env and the child id as service name (no V8 flags: see launch())', () => {
     const { launcher, forks } = launcherWith(new ScriptedUtilityProcess());
     launcher.launch(spec);
     assert.deepEqual(forks, [

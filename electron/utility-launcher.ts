@@ -22,6 +22,9 @@ export class UtilityProcessLauncher implements ChildLauncher {
     for (const [k, v] of Object.entries(this.baseEnv)) if (v !== undefined) env[k] = v;
     Object.assign(env, spec.env);
     // `fork` must run after app 'ready'; main.ts starts the stack only then.
+    // spec.execArgv (V8 tuning, proxy-workers.ts) is not passed on: how a utility process treats V8
+    // flags in execArgv could not be checked here (no Electron binary), and a worker refusing an
+    // unknown flag would leave the app without a proxy. Utility processes run with V8's defaults.
     const child = this.fork(spec.modulePath, spec.args, { env, stdio: 'pipe', serviceName: spec.id });
 
     const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];

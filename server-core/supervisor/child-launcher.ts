@@ -12,6 +12,8 @@ export interface ChildSpec {
   modulePath: string;
   args: string[];
   env: Record<string, string>;
+  /** Node/V8 flags for the child's runtime, after the parent's own (`process.execArgv`). */
+  execArgv: string[];
 }
 
 export interface ChildHandle {
@@ -64,6 +66,8 @@ export class NodeChildLauncher implements ChildLauncher {
   launch(spec: ChildSpec): ChildHandle {
     const child = fork(spec.modulePath, spec.args, {
       env: { ...process.env, ...spec.env },
+      // fork's default is the parent's execArgv; the child's own flags come after (the later wins).
+      execArgv: [...process.execArgv, ...spec.execArgv],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });

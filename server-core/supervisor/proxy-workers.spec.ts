@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { NodeChildLauncher } from './child-launcher.js';
 import { ListenerOwner } from './listener-owner.js';
 import { planProxyWorkers, proxyWorkerDefinitions } from './proxy-workers.js';
 
@@ -33,6 +37,27 @@ describe('proxy worker plan', () => {
   it('shares the limit_req zone through the supervisor only when there are several workers', () => {
     assert.deepEqual(proxyWorkerDefinitions({ count: 2, sharing: 'handles' }, '/dist')[0]?.args, ['--shared-rate-limit']);
     assert.deepEqual(proxyWorkerDefinitions({ count: 1, sharing: 'single' }, '/dist')[0]?.args, []);
+  });
+});
+
+describe('proxy worker runtime', () => {
+  it('a launched worker runs with the proxy worker flags after the parent\'s own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-flags-'));
+    try {
+      // Stands in for worker.js: reports the flags its runtime started with.
+      const modulePath = join(dir, 'report-flags.mjs');
+      writeFileSync(modulePath, "process.send({ type: 'flags', execArgv: process.execArgv }, () => process.exit(0));\n");
+      const execArgv = proxyWorkerDefinitions({ count: 1, sharing: 'single' }, dir)[0]?.execArgv ?? [];
+      assert.ok(execArgv.includes('--no-parallel-scavenge'));
+      const child = new NodeChildLauncher().launch({ id: 'proxy-1', role: 'proxy', modulePath, args: [], env: {}, execArgv });
+      const reported = new Promise<unknown>((resolve) => child.onMessage(resolve));
+      const exited = new Promise((resolve) => child.onExit(resolve));
+      const message = (await reported) as { execArgv: string[] };
+      await exited;
+      assert.deepEqual(message.execArgv, [...process.execArgv, ...execArgv]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

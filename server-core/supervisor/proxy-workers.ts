@@ -38,13 +38,25 @@ export function planProxyWorkers(
   return { count: 1, sharing: 'single', note: `one proxy worker: this runtime cannot pass listening sockets to workers and Node ${env.nodeVersion} on ${env.platform} has no SO_REUSEPORT listen option (Node ≥ 22.12 on Linux)` };
 }
 
+/**
+ * Node/V8 flags a proxy worker runs with. `--no-parallel-scavenge`: a worker allocates ~12 KiB per
+ * proxied request, so V8 sweeps its young generation every few tens of milliseconds, and every
+ * request in flight on the worker waits for the sweep. By default V8 splits each sweep over helper
+ * threads and waits for all of them; with one worker per core those helpers queue for a core behind
+ * the workers themselves (and the upstream, and the client). Measured under `npm run bench:proxy`
+ * on 2 cores, 5 s windows per worker: 33–43 % of sweeps took over 1 ms (mean 1.0–1.2 ms, up to
+ * 6 ms) with helpers, 2–6 % (mean 0.45–0.7 ms) on the worker's own thread. Old-generation marking
+ * keeps its concurrent helpers (rare, and incremental anyway).
+ */
+export const PROXY_WORKER_FLAGS: readonly string[] = ['--no-parallel-scavenge'];
+
 export function proxyWorkerDefinitions(plan: ProxyWorkerPlan, serverCoreDist: string): ChildDefinition[] {
   const modulePath = join(serverCoreDist, 'proxy', 'worker.js');
   const args = plan.sharing === 'reuse-port' ? ['--reuse-port'] : [];
   // Several workers: limit_req buckets live in the supervisor, shared like nginx's limit_req_zone
   // (proxy/access/shared-rate-limits.ts). One worker keeps them in-process: exact and no IPC.
   if (plan.count > 1) args.push(SHARED_RATE_LIMIT_ARG);
-  return Array.from({ length: plan.count }, (_, i) => ({ id: `proxy-${i + 1}`, role: 'proxy' as const, modulePath, args }));
+  return Array.from({ length: plan.count }, (_, i) => ({ id: `proxy-${i + 1}`, role: 'proxy' as const, modulePath, args, execArgv: [...PROXY_WORKER_FLAGS] }));
 }
 
 /**

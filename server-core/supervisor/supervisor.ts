@@ -13,6 +13,8 @@ export interface ChildDefinition {
   role: ChildRole;
   modulePath: string;
   args?: string[];
+  /** Node/V8 flags for this child's runtime (proxy-workers.ts: how a proxy worker collects garbage). */
+  execArgv?: string[];
 }
 
 export interface NewEvent {
@@ -232,6 +234,7 @@ export class Supervisor {
         modulePath: c.def.modulePath,
         args: c.def.args ?? [],
         env: { BERTH_CHILD_ID: c.def.id },
+        execArgv: c.def.execArgv ?? [],
       });
     } catch (e) {
       this.onExit(c, null, null, `could not be spawned: ${e instanceof Error ? e.message : String(e)}`);
