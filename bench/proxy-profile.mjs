@@ -28,6 +28,7 @@ const PROFILE = !argv.includes('--no-prof') && !PERF;
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
 
 const { configSchema } = await import(join(root, 'dist/server-core/config/schema.js'));
+const { PROXY_WORKER_FLAGS } = await import(join(root, 'dist/server-core/supervisor/proxy-workers.js'));
 
 const work = mkdtempSync(join(tmpdir(), 'berth-proxy-profile-'));
 chmodSync(work, 0o755);
@@ -76,7 +77,8 @@ const worker = COMPARE
       cwd: work,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
-      execArgv: [...(WORKER_FLAGS), ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : PERF ? ['--perf-basic-prof'] : []), ...(argv.includes('--trace-gc') ? ['--trace-gc'] : []), ...(arg('--semi', null) ? [`--max-semi-space-size=${arg('--semi', null)}`] : [])],
+      // The supervisor's flags for a proxy worker first (PROXY_WORKER_FLAGS), then --worker-flags.
+      execArgv: [...PROXY_WORKER_FLAGS, ...(WORKER_FLAGS), ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : PERF ? ['--perf-basic-prof'] : []), ...(argv.includes('--trace-gc') ? ['--trace-gc'] : []), ...(arg('--semi', null) ? [`--max-semi-space-size=${arg('--semi', null)}`] : [])],
     });
 children.push(worker);
 const messages = [];

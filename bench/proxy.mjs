@@ -3,7 +3,8 @@
 // same upstream (an nginx instance on loopback serving 100 B and 64 KiB), the same load tool (wrk)
 // and the same settings. Prints req/s and p99 per row as ratios to nginx, plus where the CPU went
 // (front process, wrk, upstream) from /proc. Needs: nginx, wrk (Debian packages), a built tree (`npx tsc -b`).
-//   node bench/proxy.mjs [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--only ROW] [--latency] [--profile DIR]
+//   node bench/proxy.mjs [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--workers 2] [--only ROW] [--latency] [--profile DIR]
+// --warmup: seconds of load each front gets on a row's path before that row's measured rounds.
 // --workers: nginx worker_processes of the front and Berth's --proxy-workers (default 2 each).
 // The HTTPS keep-alive row is the proxied 100 B path over TLS (keep-alive, so handshakes are
 // amortised); both fronts serve the same ECDSA P-256 leaf that Berth's cert service issued.
@@ -20,11 +21,13 @@ const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[p
 const ROUNDS = arg('--rounds', 3);
 const SECONDS = arg('--seconds', 5);
 const CONNECTIONS = arg('--connections', 50);
+const WARMUP = arg('--warmup', 2);
 const WORKERS = arg('--workers', 2);
 // --profile DIR: only the proxied 100 B row against Berth, its workers under `node --cpu-prof`;
 // prints where a worker's CPU went (self time by function) — for whoever tunes that path.
 // --only PREFIX: just the rows whose label starts with PREFIX (e.g. --only proxied).
-// --latency: also prints each wrk run's latency distribution (50/75/90/99 %).
+// --latency: also prints each wrk run's latency distribution (50 % to 99.9 %, ms), how its
+// connections were spread over the front's processes, and how often they were preempted.
 const LATENCY = process.argv.includes('--latency');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
@@ -226,13 +229,16 @@ function cpuTicks(pids) {
 // User and kernel ticks and the main thread's voluntary context switches (a wake-up from
 // epoll_wait each), summed over processes: how the front spends a request.
 function cpuDetail(pids) {
-  const d = { user: 0, sys: 0, wakeups: 0 };
+  const d = { user: 0, sys: 0, wakeups: 0, preempted: 0 };
   for (const pid of pids) {
     try {
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       d.user += Number(f[11]);
       d.sys += Number(f[12]);
-      d.wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      d.wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      // Taken off the CPU while runnable (the scheduler gave the core to wrk, the upstream or a sibling).
+      d.preempted += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     } catch {
       /* gone */
     }
@@ -260,10 +266,19 @@ function parseLatency(s) {
   return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
 }
 
-function wrk(url) {
+// --latency: wrk prints these percentiles (its own --latency table stops at 99 %).
+const tailScript = join(work, 'tail.lua');
+writeFileSync(
+  tailScript,
+  `done = function(summary, latency, requests)\n  local out = {}\n  for _, p in ipairs({50, 90, 95, 98, 99, 99.9}) do\n` +
+    `    out[#out + 1] = string.format("p%s %.2f", p, latency:percentile(p) / 1000)\n  end\n` +
+    `  io.write("tail: " .. table.concat(out, ", ") .. string.format(", max %.1f ms\\n", latency.max / 1000))\nend\n`,
+);
+
+function wrk(url, seconds) {
   // wrk sends the URL's host as SNI; Host: picks the site on both fronts.
   return new Promise((resolve) => {
-    const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-H', 'Host: bench.test', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(LATENCY ? ['-s', tailScript] : []), '-H', 'Host: bench.test', url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (out += d));
@@ -276,22 +291,41 @@ function wrk(url) {
       const p99 = parseLatency(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
       const errors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
       const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-      if (LATENCY) console.log(`${url}: ${out.split('\n').filter((l) => /^\s+(50|75|90|99)%/.test(l)).map((l) => l.trim().replace(/\s+/, ' ')).join(', ')}`);
-      resolve({ rps, p99, errors, non2xx, wrkTicks, raw: out });
+      const latency = /^tail: (.*)$/m.exec(out)?.[1] ?? '';
+      resolve({ rps, p99, errors, non2xx, wrkTicks, latency, raw: out });
     });
   });
 }
 
-async function measure(port, path, frontPids, scheme = 'http') {
+// How the load tool's connections are spread over the front's processes, sampled once mid-run
+// (`ss -p` names the process holding each accepted socket): one worker holding more of them than
+// the other makes its clients wait longer, which shows in p99 before it shows in req/s.
+function connectionSplit(port, frontPids) {
+  return new Promise((resolve) => {
+    const ss = spawn('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    ss.stdout.on('data', (d) => (out += d));
+    ss.on('error', () => resolve(''));
+    ss.on('close', () => {
+      const counts = frontPids.map((pid) => out.split('\n').filter((l) => l.includes(`pid=${pid},`)).length);
+      resolve(counts.join('/'));
+    });
+  });
+}
+
+async function measure(port, path, frontPids, scheme, seconds) {
   const before = { front: cpuTicks(frontPids), up: cpuTicks(childPids(upstream.proc.pid)), detail: cpuDetail(frontPids) };
   const t0 = Date.now();
-  const r = await wrk(`${scheme}://127.0.0.1:${port}${path}`);
+  let split = '';
+  const splitTimer = setTimeout(() => connectionSplit(port, frontPids).then((s) => (split = s)), (seconds * 1000) / 2);
+  const r = await wrk(`${scheme}://127.0.0.1:${port}${path}`, seconds);
+  clearTimeout(splitTimer);
   const secs = (Date.now() - t0) / 1000;
   const pct = (ticks) => Math.round((100 * ticks) / TICKS / secs);
   const after = cpuDetail(frontPids);
   const requests = r.rps * secs;
   const perRequest = (ticks) => (ticks * 1e6) / TICKS / requests;
-  return { ...r, frontUserUs: perRequest(after.user - before.detail.user), frontSysUs: perRequest(after.sys - before.detail.sys), frontWakeups: (after.wakeups - before.detail.wakeups) / requests, frontCpu: pct(cpuTicks(frontPids) - before.front), upCpu: pct(cpuTicks(childPids(upstream.proc.pid)) - before.up), wrkCpu: pct(r.wrkTicks) };
+  return { ...r, split, frontUserUs: perRequest(after.user - before.detail.user), frontSysUs: perRequest(after.sys - before.detail.sys), frontWakeups: (after.wakeups - before.detail.wakeups) / requests, frontPreemptedPerSec: (after.preempted - before.detail.preempted) / secs, frontCpu: pct(cpuTicks(frontPids) - before.front), upCpu: pct(cpuTicks(childPids(upstream.proc.pid)) - before.up), wrkCpu: pct(r.wrkTicks) };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -304,13 +338,13 @@ const rows = [
   ['HTTPS keep-alive', '/p/small', 'https'],
 ].filter(([label]) => ONLY === null || label.startsWith(ONLY));
 const nginxPids = childPids(nginx.proc.pid);
-console.log(`bench:proxy — ${ROUNDS} rounds × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores`);
+console.log(`bench:proxy — ${ROUNDS} rounds × ${SECONDS} s after ${WARMUP} s of warm-up per front and row, wrk -t1 -c${CONNECTIONS}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores`);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 console.log(`load average before the run: ${load} (other work on the box skews absolute figures; ratios come from the same run)`);
 console.log(`nginx front: ${nginxPids.length} workers; Berth: ${berthWorkerPids.length} proxy worker(s); ${caddy ? `Caddy: 1 process, GOMAXPROCS=${WORKERS}; ` : ''}upstream: nginx, 1 worker\n`);
 if (PROFILE_DIR) {
-  await measure(berthPort, '/p/small', berthWorkerPids);
-  const r = await measure(berthPort, '/p/small', berthWorkerPids);
+  await measure(berthPort, '/p/small', berthWorkerPids, 'http', WARMUP);
+  const r = await measure(berthPort, '/p/small', berthWorkerPids, 'http', SECONDS);
   console.log(`profiled run: ${Math.round(r.rps)} req/s (profiling slows it), p99 ${r.p99} ms`);
   berth.kill('SIGTERM');
   await new Promise((resolve) => berth.once('exit', resolve));
@@ -336,17 +370,22 @@ const table = [];
 for (const [label, path, scheme = 'http', withCaddy = false] of rows) {
   const fronts = caddy && withCaddy ? ['nginx', 'berth', 'caddy'] : ['nginx', 'berth'];
   const results = { nginx: [], berth: [], caddy: [] };
+  const tls = scheme === 'https';
+  const run = (who, seconds) =>
+    who === 'nginx'
+      ? measure(tls ? nginxTlsPort : nginxPort, path, nginxPids, scheme, seconds)
+      : who === 'caddy'
+        ? measure(caddyPort, path, [caddy.pid], scheme, seconds)
+        : measure(tls ? berthTlsPort : berthPort, path, berthWorkerPids, scheme, seconds);
+  // Warm-up, not counted: every front serves this row's path for WARMUP seconds first (JIT tiers
+  // in Node, heap and pool growth in all three, TLS session state), as a server in use would have.
+  for (const who of fronts) await run(who, WARMUP);
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so no front always runs first, on a cooler (or warmer) machine.
     const order = fronts.map((_, i) => fronts[(i + round) % fronts.length]);
     for (const who of order) {
-      const tls = scheme === 'https';
-      const r =
-        who === 'nginx'
-          ? await measure(tls ? nginxTlsPort : nginxPort, path, nginxPids, scheme)
-          : who === 'caddy'
-            ? await measure(caddyPort, path, [caddy.pid], scheme)
-            : await measure(tls ? berthTlsPort : berthPort, path, berthWorkerPids, scheme);
+      const r = await run(who, SECONDS);
+      if (LATENCY) console.log(`  ${who.padEnd(5)} ${label}: ${Math.round(r.rps)} req/s; ${r.latency}; connections per process ${r.split || '?'}; preempted ${Math.round(r.frontPreemptedPerSec)}/s`);
       if (r.non2xx > 0 || Number.isNaN(r.rps)) console.log(`  warning: ${who} ${label}: ${r.non2xx} non-2xx; ${r.errors}`);
       results[who].push(r);
     }
