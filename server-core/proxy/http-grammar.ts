@@ -1,8 +1,8 @@
 // RFC 9110 field grammar shared by the request parser (http1/head-parser.ts) and the upstream
 // response parser (upstream/response-parser.ts). Scans by char code: these run per header line.
 
-/** RFC 9110 §5.6.2 tchar, by char code. */
-const TCHAR = new Uint8Array(128);
+/** RFC 9110 §5.6.2 tchar, by char code (1 = allowed; codes ≥ 128 are never tchar). */
+export const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 /** `text[from, to)` is a non-empty token. */

@@ -62,6 +62,23 @@ describe('http1 head parser', () => {
     for (const [text, want] of cases) assert.equal(status(text), want, JSON.stringify(text.slice(0, 80)));
   });
 
+  it('reads the request line by RFC 9112 §3: token method, SP, target without controls, SP, HTTP/d.d', () => {
+    const line = (text: string) => {
+      const r = parse(`${text}\r\nHost: a\r\n\r\n`);
+      return r.kind === 'head' ? [r.head.method, r.head.target, r.head.httpVersion] : r.kind === 'error' ? r.status : r.kind;
+    };
+    assert.deepEqual(line('GET / HTTP/1.1'), ['GET', '/', '1.1']);
+    assert.deepEqual(line("M-SEARCH!#$%&'*+.^_`|~ * HTTP/1.0"), ["M-SEARCH!#$%&'*+.^_`|~", '*', '1.0']);
+    assert.deepEqual(line('OPTIONS http://a.test:80/x?y=\xe9 HTTP/1.1'), ['OPTIONS', 'http://a.test:80/x?y=\xe9', '1.1']);
+    // Only a request line: the head's end is right after it.
+    const bare = parse('GET /only HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n');
+    assert.ok(bare.kind === 'head' && bare.head.target === '/only' && bare.head.rawHeaders.length === 0 && bare.head.consumed === 22);
+    for (const bad of ['GET', 'GET /', 'GET / ', ' GET / HTTP/1.1', 'GET\t/ HTTP/1.1', 'GET /\tx HTTP/1.1', 'GET /a b HTTP/1.1', 'GET /\x7f HTTP/1.1', 'G\xe9T / HTTP/1.1', 'GE(T / HTTP/1.1', 'GET / http/1.1', 'GET / HTTP/1.1 ', 'GET / HTTP/1', 'GET / HTTP/11.1', 'GET / HTTP/1.x', 'GET / HTTP/1,1', 'GET / HTTPS/1.1']) {
+      assert.equal(line(bad), 400, JSON.stringify(bad));
+    }
+    assert.equal(line('GET / HTTP/3.0'), 505);
+  });
+
   it('collapses identical Content-Length values (RFC 9110 §8.6)', () => {
     const r = parse('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n');
     assert.ok(r.kind === 'head' && r.head.contentLength === 3);

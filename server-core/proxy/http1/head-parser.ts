@@ -2,7 +2,7 @@
 // answer out. Refuses what lets two parsers disagree about where a request ends (request
 // smuggling): obs-fold, whitespace before the colon, bare CR/LF, Content-Length together with
 // Transfer-Encoding, differing Content-Length values, Transfer-Encoding on HTTP/1.0.
-import { hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
+import { TCHAR, hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
 
 export interface HeadLimits {
   /** Longest request line; longer → 414 (nginx `large_client_header_buffers`: 8k). */
@@ -39,8 +39,6 @@ export type HeadResult =
   | { kind: 'error'; status: number; reason: string };
 
 const INCOMPLETE: HeadResult = { kind: 'incomplete' };
-// eslint-disable-next-line no-control-regex -- the grammar is about control characters
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)$/;
 const DIGITS = /^\d{1,15}$/;
 
 function fail(status: number, reason: string): HeadResult {
@@ -66,20 +64,21 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
     return INCOMPLETE;
   }
   if (end - start > limits.maxHeadBytes) return fail(431, 'the request header block is too large');
-  // The head is scanned in place (no line array, no regex per field): this runs once per request.
-  const text = probe !== null ? probe.slice(0, end - start) : buf.toString('latin1', start, end);
-  const lineEnd = text.indexOf('\r\n');
-  const requestLine = lineEnd === -1 ? text : text.slice(0, lineEnd);
-  if (requestLine.length > limits.maxLineBytes) return fail(414, 'the request line is too long');
-  const rl = REQUEST_LINE.exec(requestLine);
-  if (!rl) return fail(400, 'a malformed request line');
-  const method = rl[1] ?? '';
-  const target = rl[2] ?? '';
-  if (rl[3] !== '1') return fail(505, 'only HTTP/1.x is spoken on this connection');
-  const httpVersion = rl[4] === '0' ? '1.0' : '1.1';
+  // The head is scanned in place (no line array, no regex): this runs once per request. The probe
+  // is read up to `length` without slicing it (a sliced string makes every char read indirect).
+  const length = end - start;
+  const text = probe !== null ? probe : buf.toString('latin1', start, end);
+  const lineEnd = within(text.indexOf('\r\n'), length);
+  const requestLineEnd = lineEnd === -1 ? length : lineEnd;
+  if (requestLineEnd > limits.maxLineBytes) return fail(414, 'the request line is too long');
+  const rl = parseRequestLine(text, requestLineEnd);
+  if (rl === null) return fail(400, 'a malformed request line');
+  const { method, target } = rl;
+  if (rl.major !== 1) return fail(505, 'only HTTP/1.x is spoken on this connection');
+  const httpVersion = rl.minor === 0 ? '1.0' : '1.1';
 
   let fieldCount = 0;
-  for (let at = lineEnd; at !== -1; at = text.indexOf('\r\n', at + 2)) fieldCount++;
+  for (let at = lineEnd; at !== -1; at = within(text.indexOf('\r\n', at + 2), length)) fieldCount++;
   if (fieldCount > limits.maxHeaders) return fail(431, 'too many header fields');
   const rawHeaders: string[] = [];
   let contentLength: number | null = null;
@@ -89,8 +88,8 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
   let expect: string | null = null;
   for (let pos = lineEnd; pos !== -1; ) {
     const from = pos + 2;
-    const next = text.indexOf('\r\n', from);
-    const to = next === -1 ? text.length : next;
+    const next = within(text.indexOf('\r\n', from), length);
+    const to = next === -1 ? length : next;
     pos = next;
     if (to - from > limits.maxLineBytes) return fail(431, 'a header field is too long');
     const c0 = text.charCodeAt(from);
@@ -175,6 +174,39 @@ const PROBE_BYTES = 2048;
 
 function offsetBy(i: number, by: number): number {
   return i === -1 ? -1 : i + by;
+}
+
+/** An index found in the text, or -1 when there is none before `length` (the head's end). */
+function within(i: number, length: number): number {
+  return i >= length ? -1 : i;
+}
+
+/**
+ * `method SP request-target SP HTTP-version` (RFC 9112 §3) in `text[0, end)`, by char code:
+ * method a token, target any run of characters but controls, SP and DEL, version `HTTP/d.d`.
+ */
+function parseRequestLine(text: string, end: number): { method: string; target: string; major: number; minor: number } | null {
+  let sp = 0;
+  for (; sp < end; sp++) {
+    const c = text.charCodeAt(sp);
+    if (c === 0x20) break;
+    if (c > 127 || TCHAR[c] === 0) return null;
+  }
+  if (sp === 0 || sp === end) return null;
+  const targetStart = sp + 1;
+  let sp2 = targetStart;
+  for (; sp2 < end; sp2++) {
+    const c = text.charCodeAt(sp2);
+    if (c <= 0x20 || c === 0x7f) break;
+  }
+  if (sp2 === targetStart || sp2 === end || text.charCodeAt(sp2) !== 0x20) return null;
+  // "HTTP/" digit "." digit, and nothing after it.
+  const v = sp2 + 1;
+  if (end - v !== 8 || !text.startsWith('HTTP/', v) || text.charCodeAt(v + 6) !== 0x2e) return null;
+  const major = text.charCodeAt(v + 5) - 0x30;
+  const minor = text.charCodeAt(v + 7) - 0x30;
+  if (major < 0 || major > 9 || minor < 0 || minor > 9) return null;
+  return { method: text.slice(0, sp), target: text.slice(targetStart, sp2), major, minor };
 }
 
 function trimOws(s: string): string {

@@ -122,6 +122,28 @@ describe('upstream response parser', () => {
     invalid(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(70_000)}`);
   });
 
+  it('reads field lines by RFC 9110/9112: OWS trimmed, bare LF ends, obs-text kept, controls and folding refused', () => {
+    const head = (text: string) => parse('GET', [text]).heads[0]?.rawHeaders;
+    assert.deepEqual(head('HTTP/1.1 204 No Content\r\nX-A: \t one  two \t\r\nX-Empty:\r\nX-Sp:   \r\n\r\n'), ['X-A', 'one  two', 'X-Empty', '', 'X-Sp', '']);
+    assert.deepEqual(head('HTTP/1.1 204 No Content\nX-A:1\nX-B: 2\r\n\n'), ['X-A', '1', 'X-B', '2']);
+    assert.deepEqual(head('HTTP/1.1 204 No Content\r\nX-Latin: caf\xe9\r\n\r\n'), ['X-Latin', 'caf\xe9']);
+    // The head is parsed up to its blank line; body bytes in the same read are not field lines.
+    const p = parse('GET', ['HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nX-No: yes'], false);
+    assert.deepEqual(p.heads[0]?.rawHeaders, ['Content-Length', '9']);
+    assert.equal(p.body, 'X-No: yes');
+    const invalid = (text: string) =>
+      assert.throws(() => parse('GET', [text]), (e: unknown) => e instanceof UpstreamError && e.kind === 'invalid', JSON.stringify(text));
+    invalid('HTTP/1.1 204 No Content\r\nX-A: 1\r\n folded\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nNoColon\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\n: empty-name\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nX-A : space-before-colon\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nX-\xe9: non-ascii-name\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nX-A: nul\x00\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nX-A: del\x7f\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nX-A: cr\r\r\n\r\n');
+    invalid('HTTP/1.1 204 No Content\r\nX-A: 1\r\n\rX\r\n\r\n');
+  });
+
   it('reports a premature close in nginx words', () => {
     assert.throws(() => parse('GET', ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'], true), /upstream prematurely closed connection while reading upstream/);
     assert.throws(() => parse('GET', ['HTTP/1.1 200'], true), /upstream prematurely closed connection while reading response header from upstream/);

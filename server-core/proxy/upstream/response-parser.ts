@@ -3,7 +3,7 @@
 // without copying, then the end. Body framing by RFC 9112 §6.3: none for HEAD/1xx/204/304,
 // chunked when Transfer-Encoding ends in chunked, Content-Length, else until the server closes.
 import { UpstreamError } from './upstream-error.js';
-import { hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
+import { TCHAR, hasBadValueChar, sameLower } from '../http-grammar.js';
 
 /** nginx `proxy_buffer_size` is one page; Berth allows larger heads but not without bound. */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -85,7 +85,8 @@ export class ResponseParser {
             return;
           }
           if (end > MAX_RESPONSE_HEAD_BYTES) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent too big header while reading response header from upstream');
-          const head = this.parseHead(probe !== null ? probe.slice(0, end) : buf.toString('latin1', 0, end));
+          // The probe is parsed in place up to `end` (no slice: a sliced string makes every char read indirect).
+          const head = probe !== null ? this.parseHead(probe, end) : this.parseHead(buf.toString('latin1', 0, end), end);
           buf = buf.subarray(end);
           // 1xx interim responses (100 Continue, 103 Early Hints) are dropped; 101 switches protocols.
           if (head.statusCode >= 100 && head.statusCode < 200 && head.statusCode !== 101) continue;
@@ -192,11 +193,10 @@ export class ResponseParser {
     throw new UpstreamError('closed', this.head === null ? 'reading response header from upstream' : 'reading upstream');
   }
 
-  private parseHead(text: string): ResponseHead {
-    // Lines end in CRLF or a bare LF (as nginx accepts). Scanned in place: no line array, no
-    // regex per field (this runs once per proxied response).
+  /** Parses `text[0, length)`: a whole head, its blank line included (headEnd found it). */
+  private parseHead(text: string, length: number): ResponseHead {
     let eol = text.indexOf('\n');
-    if (eol === -1) eol = text.length;
+    if (eol === -1 || eol >= length) eol = length;
     const status = parseStatusLine(text, eol > 0 && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol);
     if (status === null) throw new UpstreamError('invalid', 'reading response header from upstream', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream');
     const { httpVersion, statusCode, statusMessage } = status;
@@ -205,36 +205,60 @@ export class ResponseParser {
     let contentLength: number | null = null;
     let transferEncoding: string | null = null;
     let connection = '';
-    for (let pos = eol + 1; pos < text.length; ) {
-      let end = text.indexOf('\n', pos);
-      if (end === -1) end = text.length;
-      const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      if (lineEnd === pos) {
+    // Each field line in one pass by char code (this runs once per proxied response): the name's
+    // characters are checked while looking for the colon, the value's while looking for the line
+    // end. Lines end in CRLF or a bare LF (as nginx accepts); a CR anywhere else is refused.
+    for (let pos = eol + 1; pos < length; ) {
+      let c = text.charCodeAt(pos);
+      if (c === 10 || c === 13) {
         // The blank line ending the head: only line ends may follow it.
-        for (let i = end; i < text.length; i++) if (text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) throw new UpstreamError('invalid', 'reading response header from upstream');
+        for (let i = pos; i < length; i++) if (text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) throw invalidHead();
         break;
       }
-      const colon = text.indexOf(':', pos);
-      // Obsolete line folding and names with spaces are refused (RFC 9112 §5.1, §5.2).
-      if (colon === -1 || colon >= lineEnd || !isToken(text, pos, colon)) throw new UpstreamError('invalid', 'reading response header from upstream');
+      // field-name = token, then ':' at once — obsolete line folding and names with spaces are
+      // refused (RFC 9112 §5.1, §5.2).
+      let colon = pos;
+      for (; colon < length; colon++) {
+        c = text.charCodeAt(colon);
+        if (c === 58) break;
+        if (c > 127 || TCHAR[c] === 0) throw invalidHead();
+      }
+      if (colon === pos || colon === length) throw invalidHead();
+      // OWS around the value is SP / HTAB only (RFC 9110 §5.6.3); inside it HTAB, VCHAR and
+      // obs-text, never other controls (§5.5).
+      let i = colon + 1;
+      while (i < length && ((c = text.charCodeAt(i)) === 32 || c === 9)) i++;
+      const from = i;
+      let to = i;
+      let next = length;
+      for (; i < length; i++) {
+        c = text.charCodeAt(i);
+        if (c === 10) {
+          next = i + 1;
+          break;
+        }
+        if (c === 13) {
+          if (i + 1 < length && text.charCodeAt(i + 1) === 10) {
+            next = i + 2;
+            break;
+          }
+          throw invalidHead();
+        }
+        if ((c < 32 && c !== 9) || c === 127) throw invalidHead();
+        if (c !== 32 && c !== 9) to = i + 1;
+      }
       const name = text.slice(pos, colon);
-      // OWS around the value is SP / HTAB only (RFC 9110 §5.6.3): skipped by index, one slice.
-      let from = colon + 1;
-      let to = lineEnd;
-      while (from < to && isOws(text.charCodeAt(from))) from++;
-      while (to > from && isOws(text.charCodeAt(to - 1))) to--;
       const value = text.slice(from, to);
-      if (hasBadValueChar(value)) throw new UpstreamError('invalid', 'reading response header from upstream');
-      pos = end + 1;
+      pos = next;
       rawHeaders.push(name, value);
       // Only three names matter here, compared without lowercasing (sameLower checks the length first).
       if (sameLower(name, 'content-length')) {
         // Repeated or listed values must all agree (RFC 9110 §8.6).
         for (const part of value.split(',')) {
           const v = part.trim();
-          if (!/^\d{1,15}$/.test(v)) throw new UpstreamError('invalid', 'reading response header from upstream');
+          if (!/^\d{1,15}$/.test(v)) throw invalidHead();
           const n = Number(v);
-          if (contentLength !== null && contentLength !== n) throw new UpstreamError('invalid', 'reading response header from upstream');
+          if (contentLength !== null && contentLength !== n) throw invalidHead();
           contentLength = n;
         }
       } else if (sameLower(name, 'transfer-encoding')) {
@@ -309,8 +333,8 @@ function owned(buf: Buffer): Buffer {
   return Buffer.from(buf);
 }
 
-function isOws(c: number): boolean {
-  return c === 32 || c === 9;
+function invalidHead(): UpstreamError {
+  return new UpstreamError('invalid', 'reading response header from upstream');
 }
 
 function invalidChunk(): UpstreamError {
