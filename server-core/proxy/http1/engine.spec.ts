@@ -8,6 +8,20 @@ import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits } from './engine.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
+import { idleSlabs } from './write-copies.js';
+
+/** The data of a chunked body (no extensions, no trailers here). */
+function dechunk(bytes: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = bytes.indexOf('\r\n', at);
+    const size = parseInt(bytes.toString('latin1', at, eol), 16);
+    if (!(size > 0)) return Buffer.concat(out);
+    out.push(bytes.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
 
 type Handler = (req: Http1Request, res: Http1Response) => void;
 
@@ -244,6 +258,46 @@ describe('http1 engine', () => {
     socket.resume();
     await once(socket, 'close');
     assert.ok(got > total && got < total + 300, `received ${got}`);
+  });
+
+  it('writeTransient copies before it returns, also for writes queued behind a full socket; slabs come back once written', async () => {
+    // Like the proxy: one read buffer refilled for every chunk and overwritten as soon as the call
+    // returns. The client reads nothing until all is written, so most writes wait in the queue.
+    const chunk = 65_536;
+    const count = 200;
+    const src = Buffer.alloc(chunk);
+    for (const framing of ['length', 'chunked'] as const) {
+      let refused = 0;
+      handler = (_req, res) => {
+        if (framing === 'length') res.setHeader('Content-Length', chunk * count);
+        for (let i = 0; i < count; i++) {
+          src.fill(65 + (i % 26));
+          if (!res.writeTransient(src)) refused++;
+          src.fill(0x7a);
+        }
+        res.end();
+      };
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      socket.pause();
+      await new Promise((r) => setTimeout(r, 200));
+      const parts: Buffer[] = [];
+      socket.on('data', (d: Buffer) => parts.push(d));
+      socket.resume();
+      await once(socket, 'close');
+      const all = Buffer.concat(parts);
+      const headEnd = all.indexOf('\r\n\r\n') + 4;
+      const body = framing === 'length' ? all.subarray(headEnd) : dechunk(all.subarray(headEnd));
+      assert.ok(refused > 0, `${framing}: the socket never filled up, nothing was queued`);
+      assert.equal(body.length, chunk * count, framing);
+      for (let i = 0; i < count; i++) {
+        const piece = body.subarray(i * chunk, (i + 1) * chunk);
+        assert.ok(piece.every((b) => b === 65 + (i % 26)), `${framing}: chunk ${i} holds what its call was given`);
+      }
+    }
+    // Copies of 4 KiB and more went through slabs, returned by the writes' callbacks.
+    assert.ok(idleSlabs() > 0, `idle slabs: ${idleSlabs()}`);
   });
 
   it('hands the socket over for an upgrade; the engine stops touching it', async () => {

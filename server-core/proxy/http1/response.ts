@@ -7,6 +7,7 @@ import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { isBodyless, statusText } from '../error-pages.js';
 import type { ProxyResponse } from '../http-types.js';
+import { copyForWrite } from './write-copies.js';
 
 /** What the response asks of its connection (implemented by Http1Connection). */
 export interface ResponseOwner {
@@ -246,9 +247,19 @@ export class Http1Response extends EventEmitter implements ProxyResponse {
     const socket = this.owner.socket;
     const head = this.headersSent ? null : this.buildHead(last ? (input?.length ?? 0) : null);
     const inHeadString = head !== null && this.mode === 'length' && input !== null && input.length <= COPY_LIMIT;
-    const data = transient && input !== null && input.length > 0 && !inHeadString ? Buffer.from(input) : input;
+    // A transient chunk going out as bytes is copied (write-copies.ts); a slab goes back once written.
+    const copy = transient && input !== null && input.length > 0 && this.mode !== 'none' && !inHeadString ? copyForWrite(input) : null;
+    const data = copy !== null ? copy.data : input;
+    const release = copy?.release;
     const hasBody = this.mode !== 'none' && data !== null && data.length > 0;
-    const done = last ? () => this.onFinished(callback) : callback;
+    const after: WriteCallback | undefined = last ? () => this.onFinished(callback) : callback;
+    const done: WriteCallback | undefined =
+      release === undefined
+        ? after
+        : (error) => {
+            release();
+            after?.(error);
+          };
     const pieces: Array<string | Uint8Array> = [];
     if (head !== null) pieces.push(head);
     if (hasBody) {

@@ -1,0 +1,38 @@
+// Copies of transient body chunks for a socket write. A proxied body arrives as views on the
+// upstream pool's shared read buffer (upstream/pool.ts), valid during the call only, so the client
+// write needs a copy. A fresh Buffer of 4 KiB or more is a new ArrayBuffer, which V8 counts as
+// external memory: once ~64 MB of it has piled up since the last collection V8 runs a full
+// mark-compact. At 64 KiB responses that was 10–60 major GCs per 5 s in each worker, up to 12 ms
+// each, with every request in flight waiting (bench:proxy, 2 cores). Copies that size go into
+// recycled slabs instead, returned when the write's callback says the socket is done with them.
+
+/** The pool socket's read buffer size: no transient chunk is larger. */
+export const SLAB_BYTES = 64 * 1024;
+/** Below this, Buffer.from copies into Node's shared 8 KiB pool (Buffer.poolSize / 2): no new ArrayBuffer. */
+const POOLED_BY_NODE = 4096;
+/** Idle slabs kept: enough for the writes a worker has in flight, bounded when load drops. */
+const MAX_IDLE = 64;
+
+const idle: Buffer[] = [];
+
+export interface WriteCopy {
+  data: Buffer;
+  /** Give the slab back once the write's callback has run; undefined for a plain copy. */
+  release: (() => void) | undefined;
+}
+
+export function copyForWrite(chunk: Uint8Array): WriteCopy {
+  if (chunk.length < POOLED_BY_NODE || chunk.length > SLAB_BYTES) return { data: Buffer.from(chunk), release: undefined };
+  const slab = idle.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+  slab.set(chunk);
+  return { data: slab.subarray(0, chunk.length), release: () => releaseSlab(slab) };
+}
+
+function releaseSlab(slab: Buffer): void {
+  if (idle.length < MAX_IDLE) idle.push(slab);
+}
+
+/** Idle slabs (for specs). */
+export function idleSlabs(): number {
+  return idle.length;
+}
