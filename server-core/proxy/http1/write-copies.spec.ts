@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SLAB_BYTES, copyForWrite, idleSlabs } from './write-copies.js';
+import { SLAB_BYTES, SMALL_SLAB_BYTES, copyForWrite, idleSlabs } from './write-copies.js';
 
 describe('write copies', () => {
   it('copies a small chunk plainly (Node pools those), with nothing to give back', () => {
@@ -17,7 +17,10 @@ describe('write copies', () => {
     src.fill(2);
     assert.ok(first.data.every((b) => b === 1), 'the copy does not follow the source');
     assert.equal(first.data.length, 10_000);
-    assert.equal(first.data.buffer.byteLength, SLAB_BYTES);
+    assert.equal(first.data.buffer.byteLength, SMALL_SLAB_BYTES, 'up to 16 KiB: the small slab');
+    const large = copyForWrite(Buffer.alloc(40_000, 5));
+    assert.equal(large.data.buffer.byteLength, SLAB_BYTES, 'larger: the 64 KiB slab');
+    large.release?.();
     // Not released yet: a second copy gets another slab.
     const second = copyForWrite(src);
     assert.notEqual(second.data.buffer, first.data.buffer);
@@ -25,7 +28,7 @@ describe('write copies', () => {
     const before = idleSlabs();
     first.release?.();
     assert.equal(idleSlabs(), before + 1);
-    const third = copyForWrite(Buffer.alloc(SLAB_BYTES, 3));
+    const third = copyForWrite(Buffer.alloc(12_000, 3));
     assert.equal(third.data.buffer, first.data.buffer, 'the released slab is taken again');
     assert.equal(idleSlabs(), before);
     second.release?.();

@@ -2,18 +2,22 @@
 // upstream pool's shared read buffer (upstream/pool.ts), valid during the call only, so the client
 // write needs a copy. A fresh Buffer of 4 KiB or more is a new ArrayBuffer, which V8 counts as
 // external memory: once ~64 MB of it has piled up since the last collection V8 runs a full
-// mark-compact. At 64 KiB responses that was 10–60 major GCs per 5 s in each worker, up to 12 ms
+// mark-compact. At 64 KiB responses that was 26–54 major GCs per 5 s in each worker, up to 23 ms
 // each, with every request in flight waiting (bench:proxy, 2 cores). Copies that size go into
 // recycled slabs instead, returned when the write's callback says the socket is done with them.
+// Two slab sizes keep a slow client's queued chunks from holding 16 times their size.
 
 /** The pool socket's read buffer size: no transient chunk is larger. */
 export const SLAB_BYTES = 64 * 1024;
+/** The smaller slab, for chunks up to this size. */
+export const SMALL_SLAB_BYTES = 16 * 1024;
 /** Below this, Buffer.from copies into Node's shared 8 KiB pool (Buffer.poolSize / 2): no new ArrayBuffer. */
 const POOLED_BY_NODE = 4096;
-/** Idle slabs kept: enough for the writes a worker has in flight, bounded when load drops. */
+/** Idle slabs kept per size: enough for the writes a worker has in flight, bounded when load drops (≤ 5 MiB). */
 const MAX_IDLE = 64;
 
-const idle: Buffer[] = [];
+const idleSmall: Buffer[] = [];
+const idleLarge: Buffer[] = [];
 
 export interface WriteCopy {
   data: Buffer;
@@ -23,16 +27,18 @@ export interface WriteCopy {
 
 export function copyForWrite(chunk: Uint8Array): WriteCopy {
   if (chunk.length < POOLED_BY_NODE || chunk.length > SLAB_BYTES) return { data: Buffer.from(chunk), release: undefined };
-  const slab = idle.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+  const idle = chunk.length <= SMALL_SLAB_BYTES ? idleSmall : idleLarge;
+  const slab = idle.pop() ?? Buffer.allocUnsafeSlow(idle === idleSmall ? SMALL_SLAB_BYTES : SLAB_BYTES);
   slab.set(chunk);
-  return { data: slab.subarray(0, chunk.length), release: () => releaseSlab(slab) };
+  return {
+    data: slab.subarray(0, chunk.length),
+    release: () => {
+      if (idle.length < MAX_IDLE) idle.push(slab);
+    },
+  };
 }
 
-function releaseSlab(slab: Buffer): void {
-  if (idle.length < MAX_IDLE) idle.push(slab);
-}
-
-/** Idle slabs (for specs). */
+/** Idle slabs of both sizes (for specs). */
 export function idleSlabs(): number {
-  return idle.length;
+  return idleSmall.length + idleLarge.length;
 }
