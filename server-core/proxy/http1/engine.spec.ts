@@ -5,22 +5,19 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { ChunkedDecoder } from './body-decoder.js';
 import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits } from './engine.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
 import { idleSlabs } from './write-copies.js';
 
-/** The data of a chunked body (no extensions, no trailers here). */
+/** The data of a chunked body, by the engine's own request-body decoder; it must end with the last chunk. */
 function dechunk(bytes: Buffer): Buffer {
+  const decoder = new ChunkedDecoder();
   const out: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const eol = bytes.indexOf('\r\n', at);
-    const size = parseInt(bytes.toString('latin1', at, eol), 16);
-    if (!(size > 0)) return Buffer.concat(out);
-    out.push(bytes.subarray(eol + 2, eol + 2 + size));
-    at = eol + 2 + size + 2;
-  }
+  decoder.feed(bytes, 0, (c) => out.push(c));
+  assert.ok(decoder.done, 'the chunked body ends with its last chunk');
+  return Buffer.concat(out);
 }
 
 type Handler = (req: Http1Request, res: Http1Response) => void;
