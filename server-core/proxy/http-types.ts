@@ -70,6 +70,11 @@ export interface ProxyRequest extends ProxyBodyStream {
    * with an error whose `code` is `BERTH_ERR_BODY_TOO_LARGE`. Called by the pipeline.
    */
   setBodyLimit?(bytes: number): void;
+  /**
+   * HTTP/2 adapter: a body follows without Content-Length (DATA frames after a HEADERS frame
+   * without END_STREAM). HTTP/1.1 says this with Transfer-Encoding, which HTTP/2 does not have.
+   */
+  readonly unsizedBody?: boolean;
 }
 
 /** The response being written. A `NodeJS.WritableStream`, so `pipe` and `stream.pipeline` work. */

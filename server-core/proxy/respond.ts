@@ -2,6 +2,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { errorPageHtml, isBodyless, statusText } from './error-pages.js';
 import type { ErrorLevel } from './error-log.js';
+import { rawHeader } from './raw-headers.js';
 import { requestLineOf, type RequestContext } from './request-context.js';
 
 /** nginx `return 444`: close the connection without a response. */
@@ -69,6 +70,7 @@ export function logRequestError(ctx: RequestContext, level: ErrorLevel, message:
     client: ctx.remoteAddress,
     server: ctx.site?.serverName ?? '',
     request: requestLineOf(ctx),
-    host: ctx.req.headers.host,
+    // The raw field: an HTTP/2 request's Host is made from :authority there (tls/h2-request-fields.ts).
+    host: rawHeader(ctx.req.rawHeaders, 'host'),
   });
 }

@@ -3,7 +3,7 @@
 // only judges the entries whose case it contains, so each test file can check for stale ones).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compare, send, type CorpusCase, type Difference, type Reply } from './harness.js';
+import { compare, send, type CorpusCase, type Difference, type Reply, type Sender } from './harness.js';
 
 interface Allowed {
   case: string;
@@ -39,8 +39,8 @@ export interface CorpusResult {
   differences: Difference[];
 }
 
-/** Sends every case to both servers in order and asserts that each difference is allowlisted. */
-export async function runCorpus(label: string, corpus: readonly CorpusCase[], nginxPort: number, berthPort: number): Promise<CorpusResult> {
+/** Sends every case to both servers in order (HTTP/1.1 unless `sender` says otherwise) and asserts that each difference is allowlisted. */
+export async function runCorpus(label: string, corpus: readonly CorpusCase[], nginxPort: number, berthPort: number, sender: Sender = send): Promise<CorpusResult> {
   const names = new Set(corpus.map((c) => c.name));
   assert.equal(names.size, corpus.length, 'case names are unique (the allowlist refers to them)');
   const answers = new Map<string, { n: Reply; b: Reply }>();
@@ -48,8 +48,8 @@ export async function runCorpus(label: string, corpus: readonly CorpusCase[], ng
   let identicalRaw = 0;
   for (const c of corpus) {
     const prev = c.previous ? answers.get(c.previous) : undefined;
-    const n = await send(nginxPort, c, prev && c.fromPrevious ? c.fromPrevious(prev.n) : {});
-    const b = await send(berthPort, c, prev && c.fromPrevious ? c.fromPrevious(prev.b) : {});
+    const n = await sender(nginxPort, c, prev && c.fromPrevious ? c.fromPrevious(prev.n) : {});
+    const b = await sender(berthPort, c, prev && c.fromPrevious ? c.fromPrevious(prev.b) : {});
     answers.set(c.name, { n, b });
     const raw = compare(c.name, n, b, nginxPort, berthPort, c.compareHeaders);
     if (raw.length === 0) identicalRaw++;

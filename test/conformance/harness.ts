@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect as h2Connect, constants as h2 } from 'node:http2';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { mimeTypesFile } from '../../server-core/interop/nginx/export.js';
@@ -24,12 +25,13 @@ export interface CorpusCase {
   method?: string;
   /** Sent as written (no URL normalisation), so `..` and `%2e` reach the server. */
   path: string;
-  headers?: Record<string, string>;
+  /** Array values go out as repeated fields. */
+  headers?: Record<string, string | string[]>;
   /** Headers computed from this server's own earlier answer (If-None-Match from its ETag…). */
   fromPrevious?: (previous: Reply) => Record<string, string>;
   /** The case whose answer `fromPrevious` reads. */
   previous?: string;
-  /** A request body; sent with Content-Length unless `chunked`. */
+  /** A request body; sent with Content-Length unless `chunked` (over HTTP/2: in DATA frames, no length). */
   body?: Buffer;
   chunked?: boolean;
   /** Send the request this many times in a row; the answers' bodies are joined (balancing order). */
@@ -63,7 +65,7 @@ export async function send(port: number, c: CorpusCase, extra: Record<string, st
 
 function sendOnce(port: number, c: CorpusCase, extra: Record<string, string>): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Host: 'conf.test', Connection: 'close', ...c.headers, ...extra };
+    const headers: Record<string, string | string[]> = { Host: 'conf.test', Connection: 'close', ...c.headers, ...extra };
     if (c.body && !c.chunked) headers['Content-Length'] = String(c.body.length);
     const req = request({ host: '127.0.0.1', port, method: c.method ?? 'GET', path: c.path, headers, timeout: 5000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -79,6 +81,50 @@ function sendOnce(port: number, c: CorpusCase, extra: Record<string, string>): P
     req.on('error', reject);
     if (c.body) req.end(c.body);
     else req.end();
+  });
+}
+
+/** A sender: HTTP/1.1 (`send`) or HTTP/2 over TLS (`sendH2`). */
+export type Sender = (port: number, c: CorpusCase, extra?: Record<string, string>) => Promise<Reply>;
+
+/**
+ * One request over HTTP/2 on a new TLS session (ALPN h2, certificate not verified: each side has
+ * its own). The Host header of the case becomes `:authority`; array values go out as repeated
+ * fields (Cookie crumbs, RFC 9113 §8.2.3).
+ */
+export function sendH2(port: number, c: CorpusCase, extra: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const session = h2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+    const fail = (e: Error): void => {
+      session.destroy();
+      reject(e);
+    };
+    session.on('error', fail);
+    const { Host: host = 'conf.test', ...rest } = { ...(c.headers ?? {}), ...extra } as Record<string, string | string[]>;
+    const headers: Record<string, string | string[]> = { [h2.HTTP2_HEADER_METHOD]: c.method ?? 'GET', [h2.HTTP2_HEADER_PATH]: c.path, [h2.HTTP2_HEADER_AUTHORITY]: host as string };
+    for (const [k, v] of Object.entries(rest)) headers[k.toLowerCase()] = v;
+    if (c.body && !c.chunked) headers['content-length'] = String(c.body.length);
+    const stream = session.request(headers, { endStream: !c.body });
+    stream.setTimeout(5000, () => fail(new Error(`no HTTP/2 answer to ${c.method ?? 'GET'} ${c.path} on port ${port} within 5 s`)));
+    const chunks: Buffer[] = [];
+    let status = 0;
+    const replyHeaders: Record<string, string> = {};
+    stream.on('response', (h) => {
+      status = Number(h[h2.HTTP2_HEADER_STATUS] ?? 0);
+      for (const [k, v] of Object.entries(h)) if (!k.startsWith(':') && v !== undefined) replyHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    });
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', () => {
+      session.close();
+      resolve({ status, headers: replyHeaders, body: Buffer.concat(chunks) });
+    });
+    stream.on('error', fail);
+    if (c.body && c.chunked) {
+      // Several DATA frames, no Content-Length: the body's size is known only at its end.
+      const step = Math.max(1, Math.ceil(c.body.length / 4));
+      for (let i = 0; i < c.body.length; i += step) stream.write(c.body.subarray(i, i + step));
+      stream.end();
+    } else if (c.body) stream.end(c.body);
   });
 }
 

@@ -22,7 +22,7 @@ export async function prepareBody(ctx: RequestContext, allowChunked: boolean): P
   const { req } = ctx;
   const limit = maxBody(ctx);
   const te = req.headers['transfer-encoding'];
-  if (te !== undefined) {
+  if (te !== undefined || req.unsizedBody === true) {
     if (allowChunked) return { kind: 'chunked', stream: req };
     const chunks: Buffer[] = [];
     let total = 0;

@@ -6,6 +6,8 @@ import type { TLSSocket } from 'node:tls';
 import { errorPageHtml, SERVER_HEADER } from '../error-pages.js';
 import type { ProxyRequest, ProxyResponse } from '../http-types.js';
 import type { ConnectionLimits } from '../http1/engine.js';
+import { rawHeader } from '../raw-headers.js';
+import { http1FieldsOf } from './h2-request-fields.js';
 
 export interface H2FrontOptions {
   onRequest(req: ProxyRequest, res: ProxyResponse, connection: number): void;
@@ -68,7 +70,14 @@ export class H2Front {
 
   private request(req: Http2ServerRequest, res: Http2ServerResponse): void {
     const connection = this.ids.get(req.stream.session as ServerHttp2Session) ?? 0;
-    Object.assign(req, { setBodyLimit: (bytes: number) => limitBody(req, res, bytes) });
+    // The fields as HTTP/1.1 has them (h2-request-fields.ts): an own property over the
+    // compatibility request's `rawHeaders` getter, so every handler sees Host, not `:authority`.
+    const fields = http1FieldsOf(req.rawHeaders);
+    if (fields !== req.rawHeaders) Object.defineProperty(req, 'rawHeaders', { value: fields, enumerable: true });
+    // A body without Content-Length: DATA frames follow a HEADERS frame without END_STREAM
+    // (RFC 9113 §8.1). HTTP/1.1 says the same with Transfer-Encoding; h2 has none (§8.2.2).
+    const unsizedBody = !req.stream.endAfterHeaders && rawHeader(fields, 'content-length') === undefined;
+    Object.assign(req, { setBodyLimit: (bytes: number) => limitBody(req, res, bytes), unsizedBody });
     this.options.onRequest(req, res, connection);
   }
 }

@@ -356,7 +356,7 @@ function logUpstreamError(ctx: RequestContext, message: string, upstream: string
     server: ctx.site?.serverName ?? '',
     request: requestLineOf(ctx),
     upstream: upstream ?? undefined,
-    host: typeof ctx.req.headers.host === 'string' ? ctx.req.headers.host : undefined,
+    host: rawHeader(ctx.req.rawHeaders, 'host'),
   });
 }
 
@@ -369,7 +369,7 @@ function asUpstreamError(e: unknown, phase: UpstreamError['phase']): UpstreamErr
 /** The request body's framing towards the upstream: as declared, chunked bodies re-chunked. */
 function bodyFraming(ctx: RequestContext): RequestBodyFraming {
   const raw = ctx.req.rawHeaders;
-  if (rawHeader(raw, 'transfer-encoding') !== undefined) return { kind: 'chunked' };
+  if (rawHeader(raw, 'transfer-encoding') !== undefined || ctx.req.unsizedBody === true) return { kind: 'chunked' };
   const cl = rawHeader(raw, 'content-length');
   if (cl !== undefined) {
     const n = Number(cl);

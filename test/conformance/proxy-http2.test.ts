@@ -1,0 +1,101 @@
+// Differential conformance for the reverse proxy behind HTTP/2 (TLS, ALPN h2): what the upstream
+// sees of an HTTP/2 request (no pseudo-header fields, Host from :authority, Cookie crumbs joined,
+// bodies with and without Content-Length) and what the client gets back (hop-by-hop fields
+// dropped, large bodies intact). Real nginx (`listen … ssl http2`, an openssl self-signed
+// certificate) and Berth (the same config imported; its own certificate) proxy to one upstream.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BerthProcess } from '../helpers/berth-process.js';
+import { waitFor } from '../helpers/berth-process.js';
+import { runCorpus } from './corpus.js';
+import { freePort, NGINX_BIN, sendH2, startBerthWith, startNginx, type CorpusCase, type RunningNginx } from './harness.js';
+import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
+
+const OPENSSL_BIN = spawnSync('openssl', ['version']).status === 0;
+
+function configFor(port: number, tlsPort: number, upstreamPort: number, root: string): string {
+  return `http {
+    include mime.types;
+    default_type application/octet-stream;
+    access_log off;
+
+    server {
+        listen ${port} default_server;
+        server_name conf.test;
+        location = / { return 200 "ready"; }
+    }
+    server {
+        listen ${tlsPort} ssl http2 default_server;
+        server_name proxy.test;
+        ssl_certificate ${root}/tls/cert.pem;
+        ssl_certificate_key ${root}/tls/key.pem;
+        client_max_body_size 20m;
+        location /plain/ { proxy_pass http://127.0.0.1:${upstreamPort}; }
+        location = /ret { return 200 "answered over h2"; }
+    }
+}
+`;
+}
+
+const h = (more: Record<string, string | string[]> = {}) => ({ Host: 'proxy.test', ...more });
+
+const corpus: CorpusCase[] = [
+  { name: 'h2: GET through the proxy', path: '/plain/echo?q=1', headers: h({ 'x-custom': 'kept', 'user-agent': 'h2-corpus', te: 'trailers' }) },
+  { name: 'h2: :authority with a port', path: '/plain/echo', headers: { Host: 'proxy.test:8443' } },
+  { name: 'h2: cookie crumbs', path: '/plain/echo', headers: h({ cookie: ['a=1', 'b=2', 'c=3'] }) },
+  { name: 'h2: POST with Content-Length', method: 'POST', path: '/plain/echo', headers: h(), body: pattern(100_000) },
+  { name: 'h2: small POST with Content-Length', method: 'POST', path: '/plain/echo', headers: h(), body: pattern(300) },
+  { name: 'h2: POST without Content-Length', method: 'POST', path: '/plain/echo', headers: h(), body: pattern(300_000), chunked: true },
+  { name: 'h2: small POST without Content-Length', method: 'POST', path: '/plain/echo', headers: h(), body: pattern(300), chunked: true },
+  { name: 'h2: 1 MiB response', path: '/plain/big?n=1048576', headers: h() },
+  { name: 'h2: 64 KiB response', path: '/plain/big?n=65536', headers: h() },
+  { name: 'h2: hop-by-hop response fields', path: '/plain/hop', headers: h(), compareHeaders: ['connection', 'keep-alive', 'x-named-by-connection', 'x-end-to-end', 'set-cookie'] },
+  { name: 'h2: upstream 404', path: '/plain/status/404', headers: h() },
+  { name: 'h2: upstream chunked response', path: '/plain/chunked', headers: h() },
+  { name: 'h2: return', path: '/ret', headers: h() },
+];
+
+describe('differential conformance: the reverse proxy behind HTTP/2', { skip: NGINX_BIN ? (OPENSSL_BIN ? false : 'openssl is not installed (apt-get install openssl)') : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
+  let root = '';
+  let nginx: RunningNginx | null = null;
+  let berth: BerthProcess | null = null;
+  let upstream: RunningUpstream | null = null;
+  let nginxTls = 0;
+  let berthTls = 0;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'berth-conformance-h2-'));
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, 'tls'));
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=proxy.test', '-addext', 'subjectAltName=DNS:proxy.test', '-keyout', join(root, 'tls', 'key.pem'), '-out', join(root, 'tls', 'cert.pem')], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
+    upstream = await startUpstream('a');
+    const nginxPort = await freePort();
+    nginxTls = await freePort();
+    const berthPort = await freePort();
+    berthTls = await freePort();
+    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, nginxTls, upstream.port, root), nginxPort);
+    berth = await startBerthWith(configFor(berthPort, berthTls, upstream.port, root), berthPort);
+    // Berth issues the site's certificate from its local CA after the import: wait for h2 on the port.
+    for (const port of [nginxTls, berthTls]) {
+      await waitFor(`h2 on port ${port}`, async () => sendH2(port, { name: 'probe', path: '/ret', headers: h() }).then((r) => (r.status === 200 ? true : undefined), () => undefined), 20_000, 100);
+    }
+  });
+
+  after(async () => {
+    await nginx?.stop();
+    if (berth) {
+      await berth.stop();
+      berth.cleanup();
+    }
+    await upstream?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('answers the corpus over HTTP/2 like nginx; every difference is allowlisted with a reason', async () => {
+    await runCorpus('reverse proxy behind HTTP/2', corpus, nginxTls, berthTls, sendH2);
+  });
+});
