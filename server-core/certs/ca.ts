@@ -1,7 +1,6 @@
 // The local certificate authority: created on first use under `<certsDir>/ca/`, loaded afterwards.
 //   ca.crt.pem  the root certificate (users install it in their trust stores)
 //   ca.key.pem  its private key, mode 0600 in a 0700 folder; never logged, never in CaInfo
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { restrictToUser } from './private-file.js';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { exportPrivateKeyPem, generateKeyPair, importSigningKeyPem, isKeyType, s
 import { nameConstraintsExtension, readNameConstraints } from './name-constraints.js';
 import type { NameConstraint } from './names.js';
 import { DEFAULT_PERMITTED_NAMES, formatNameConstraint, parseNameConstraint } from './names.js';
+import { randomSerial } from './serial.js';
 import { x509 } from './x509.js';
 
 /** What the rest of Berth may know about the CA. Never the key. */
@@ -176,7 +176,7 @@ async function createLocalCa(certsDir: string, opts: EnsureCaOptions): Promise<v
   ];
   if (constraints) extensions.push(nameConstraintsExtension(constraints));
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString('hex'),
+    serialNumber: randomSerial(),
     // RFC 4514 order as displayed: CN first.
     name: [{ CN: [fitNameAttribute(`Berth Local CA ${localIdentity()}`)] }, { O: [CA_ORGANIZATION] }],
     notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),

@@ -1,5 +1,4 @@
 // Leaf (server) certificates signed by the local CA.
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { BerthError } from '../errors.js';
 import type { CaInfo, LocalCa } from './ca.js';
@@ -10,6 +9,7 @@ import type { KeyType } from './keys.js';
 import { exportPrivateKeyPem, generateKeyPair, isKeyType, signingAlgorithm } from './keys.js';
 import type { CertName } from './names.js';
 import { assertPermitted, parseCertNames } from './names.js';
+import { randomSerial } from './serial.js';
 import { x509 } from './x509.js';
 
 export const DEFAULT_LEAF_VALIDITY_DAYS = 365;
@@ -96,7 +96,7 @@ export async function signLeaf(
       : x509.KeyUsageFlags.digitalSignature;
   const caKeyId = ca.certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(16).toString('hex'),
+    serialNumber: randomSerial(),
     // No CN: the names live in the SAN (RFC 6125), and a CN would be checked against the
     // CA's DNS constraints by OpenSSL when the SAN holds only IP addresses.
     subject: [{ O: [LEAF_ORGANIZATION] }, { OU: [fitNameAttribute(localIdentity())] }],
