@@ -9,7 +9,7 @@ import { ChunkedDecoder } from './body-decoder.js';
 import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits } from './engine.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
-import { idleSlabs } from './write-copies.js';
+import { idleSlabs } from '../write-copies.js';
 
 /** The data of a chunked body, by the engine's own request-body decoder; it must end with the last chunk. */
 function dechunk(bytes: Buffer): Buffer {

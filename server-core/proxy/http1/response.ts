@@ -7,7 +7,7 @@ import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { isBodyless, statusText } from '../error-pages.js';
 import type { ProxyResponse } from '../http-types.js';
-import { copyForWrite } from './write-copies.js';
+import { copyForWrite } from '../write-copies.js';
 
 /** What the response asks of its connection (implemented by Http1Connection). */
 export interface ResponseOwner {

@@ -14,6 +14,7 @@ import { rawHeader } from '../raw-headers.js';
 import { requestLineOf, type ContentHandler, type ContentResult, type RequestContext } from '../request-context.js';
 import { sendErrorPage } from '../respond.js';
 import { expandVariables, requestUri } from '../variables.js';
+import { writeCopy } from '../write-copies.js';
 import { parseProxyUrl } from './address.js';
 import { UpstreamExchange, type ExchangeOutcome } from './exchange.js';
 import type { UpstreamGroup } from './group.js';
@@ -257,8 +258,9 @@ class ProxyRequestRun implements ResponseSink {
     this.ctx.bodyBytes += chunk.length;
     const res = this.ctx.res;
     // The chunk is a view on the pool's shared read buffer (exchange.ts): copied unless the
-    // HTTP/1.1 engine sends it inside the head's string (a small response, the usual case).
-    const ok = res.writeTransient ? res.writeTransient(chunk) : res.write(Buffer.from(chunk));
+    // HTTP/1.1 engine sends it inside the head's string (a small response, the usual case);
+    // for HTTP/2 copied into a recycled slab (write-copies.ts).
+    const ok = res.writeTransient ? res.writeTransient(chunk) : writeCopy(res, chunk);
     // Listening for 'drain' only once the client is backed up: most responses never are.
     if (!ok && !this.drainWatched && this.exchange) {
       this.drainWatched = true;

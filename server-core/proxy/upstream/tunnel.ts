@@ -3,6 +3,7 @@
 // proxy_read_timeout to an upgraded connection, 60 s by default).
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { writeCopy } from '../write-copies.js';
 import { routeSocket } from './pool.js';
 
 export function openTunnel(client: Duplex, upstream: Socket, idleMs: number, onClose: () => void): void {
@@ -22,10 +23,10 @@ export function openTunnel(client: Duplex, upstream: Socket, idleMs: number, onC
   // A half-close is passed on; the other side's close then ends the tunnel.
   client.pipe(upstream);
   // A pool socket reading into the shared buffer emits no 'data' (pool.ts): its reads come
-  // through the pool's routing, copied before they are queued on the client.
+  // through the pool's routing, copied (write-copies.ts) before they are queued on the client.
   const routed = routeSocket(upstream, {
     onSocketData: (chunk) => {
-      if (!client.write(Buffer.from(chunk))) upstream.pause();
+      if (!writeCopy(client, chunk)) upstream.pause();
     },
     onSocketEnd: () => client.end(),
     onSocketError: close,

@@ -38,6 +38,17 @@ export function copyForWrite(chunk: Uint8Array): WriteCopy {
   };
 }
 
+/**
+ * `out.write` of a transient chunk for streams without `writeTransient` (node:http2 responses, the
+ * client socket of a WebSocket tunnel): copied, the slab given back by the write's callback. Both
+ * call it once the bytes are no longer referenced: written out or copied on (node:http2 queues the
+ * buffer itself until nghttp2 has sent it), or with an error when the stream is destroyed first.
+ */
+export function writeCopy(out: NodeJS.WritableStream, chunk: Uint8Array): boolean {
+  const copy = copyForWrite(chunk);
+  return copy.release === undefined ? out.write(copy.data) : out.write(copy.data, copy.release);
+}
+
 /** Idle slabs of both sizes (for specs). */
 export function idleSlabs(): number {
   return idleSmall.length + idleLarge.length;
