@@ -54,6 +54,10 @@ const corpus: CorpusCase[] = [
   { name: 'h2: 64 KiB response', path: '/plain/big?n=65536', headers: h() },
   { name: 'h2: hop-by-hop response fields', path: '/plain/hop', headers: h(), compareHeaders: ['connection', 'keep-alive', 'x-named-by-connection', 'x-end-to-end', 'set-cookie'] },
   { name: 'h2: upstream 404', path: '/plain/status/404', headers: h() },
+  { name: 'h2: upstream 302 with a relative Location', path: '/plain/status/302', headers: h() },
+  { name: 'h2: upstream 204', path: '/plain/status/204', headers: h() },
+  { name: 'h2: upstream 304', path: '/plain/status/304', headers: h() },
+  { name: 'h2: HEAD through the proxy', method: 'HEAD', path: '/plain/big?n=5000', headers: h() },
   { name: 'h2: upstream chunked response', path: '/plain/chunked', headers: h() },
   { name: 'h2: return', path: '/ret', headers: h() },
 ];
