@@ -86,7 +86,8 @@ describe('app server with real runtimes', { skip }, () => {
     // An "uploaded image" with PHP inside: the classic cgi.fix_pathinfo hole would run it.
     writeFileSync(join(php, 'uploads', 'a.jpg'), '<?php echo "EXECUTED-UPLOAD"; ?>');
 
-    berth = await startBerth();
+    // Two proxy workers even on a 1-core runner: the PHP-FPM test below needs requests through both.
+    berth = await startBerth({ args: ['--proxy-workers', '2'] });
     port = (await berth.status()).proxy.httpPort;
     const config = (await berth.api<{ config: BerthConfig }>('/api/v1/config')).body.config;
     const wsgi = { interpreter: PYTHON, env: { DJANGO_SETTINGS_MODULE: 'mysite.settings' } };
@@ -97,6 +98,7 @@ describe('app server with real runtimes', { skip }, () => {
       { id: 'flask', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: PYTHON, env: {}, processes: 2, threads: 2, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'flaskmax', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: PYTHON, env: {}, processes: 2, threads: 2, maxRequests: 50, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'php', runtime: 'php-fpm', workingDir: php, entry: '', interpreter: '', env: {}, processes: 2, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      { id: 'php1', runtime: 'php-fpm', workingDir: php, entry: '', interpreter: '', env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'broken', runtime: 'wsgi', workingDir: flask, entry: 'broken:app', interpreter: PYTHON, env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'nomodule', runtime: 'wsgi', workingDir: flask, entry: 'no_such_module:app', interpreter: PYTHON, env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'nointerp', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: '/nonexistent/bin/python3', env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
@@ -117,17 +119,18 @@ describe('app server with real runtimes', { skip }, () => {
       site('flask', 'flask', false),
       site('flaskmax', 'flaskmax', false),
       site('php', 'php', false),
+      site('php1', 'php1', false),
       site('broken', 'broken', false),
     );
     const applied = await berth.api<unknown>('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
-    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php']) {
+    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php', 'php1']) {
       const a = await untilState(id, ['running', 'failed']);
       assert.equal(a.state, 'running', `${id}: ${a.reason ?? ''} ${a.lastStderr.join('\n')}`);
     }
     // "running" in the API comes a moment before the proxy workers get the app's addresses (the app
     // server publishes them after a short coalescing delay): until then the proxy answers 502.
-    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php']) {
+    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php', 'php1']) {
       await waitFor(`${id} routed by the proxy`, async () => ((await get(id, '/')).status !== 502 ? true : undefined), 15_000, 100);
     }
   });
@@ -244,6 +247,22 @@ describe('app server with real runtimes', { skip }, () => {
     await untilState('flaskmax', ['running']);
     const logs = (await berth.api<{ lines: Array<{ line: string }> }>('/api/v1/apps/flaskmax/logs?lines=500')).body.lines;
     assert.ok(logs.some((l) => /served max_requests \(50\): recycling/.test(l.line)));
+  });
+
+  test('PHP-FPM with 1 process behind 2 proxy workers: every request answered at once', async () => {
+    // Each request on a new client connection, so both workers take some. With FastCGI connections
+    // kept alive, the one child stayed attached to an idle connection of one worker and requests
+    // through the other waited in PHP-FPM's listen queue (every other one hung here).
+    const workers = (await berth.status()).children.filter((c) => c.role === 'proxy' && c.state === 'running');
+    assert.equal(workers.length, 2, 'precondition: two proxy workers');
+    // 12 new connections: the kernel spreads them over both workers (all on one: ~1 in 2,000).
+    for (let i = 0; i < 12; i++) {
+      const started = Date.now();
+      const r = await get('php1', '/');
+      assert.equal(r.status, 200, r.body.slice(0, 300));
+      assert.match(r.body, /^php ok modern GET$/);
+      assert.ok(Date.now() - started < 5000, `request ${i} took ${Date.now() - started} ms`);
+    }
   });
 
   test('PHP through php-fpm: a page and a POST form; /uploads/a.jpg/x.php is not executed', async () => {

@@ -19,8 +19,19 @@ export interface AppBackend {
 
 /** App instances: one failure takes an instance out for 2 s (a recycled worker's socket is gone). */
 const APP_SERVER: Omit<UpstreamServer, 'address'> = { weight: 1, maxFails: 1, failTimeoutS: 2, backup: false, down: false };
-/** Keep-alive to apps: HTTP and FastCGI (FCGI_KEEP_CONN) reuse connections; uwsgi closes after each response. */
+/**
+ * Keep-alive to HTTP apps. uwsgi closes after each response, and PHP-FPM connections are not kept
+ * (nginx's default, fastcgi_keep_conn off): a PHP-FPM child serves one connection at a time and,
+ * asked to keep it (FCGI_KEEP_CONN), waits on it for the next request. Idle connections pooled in
+ * one proxy worker then held every child, and a request through another worker waited in the
+ * listen queue until they were closed (a 1-process app behind 2 workers: every other request hung).
+ */
 const APP_KEEPALIVE = 32;
+
+/** Idle connections kept per app instance and proxy worker, by the app's protocol. */
+export function appKeepalive(protocol: AppProtocol): number {
+  return protocol === 'http' ? APP_KEEPALIVE : 0;
+}
 
 export class AppBackends {
   private upstreams = new Map<string, UpstreamGroup>();
@@ -43,7 +54,7 @@ export class AppBackends {
     const next = new Map<string, AppBackend>();
     for (const [id, r] of Object.entries(routes)) {
       const servers = r.addresses.map((address) => ({ ...APP_SERVER, address }));
-      const group = this.group(`app:${id}`, 'round_robin', r.protocol, r.protocol === 'uwsgi' ? 0 : APP_KEEPALIVE, servers);
+      const group = this.group(`app:${id}`, 'round_robin', r.protocol, appKeepalive(r.protocol), servers);
       next.set(id, { group, protocol: r.protocol, root: r.root });
     }
     this.apps = next;

@@ -38,7 +38,7 @@ export async function serveApp(ctx: RequestContext, h: AppHandler): Promise<Cont
   if (!backend) return noUpstream(ctx, `app "${h.app}" (it is not running: start it on the Apps page, or see its log)`);
   const label = `app:${h.app}`;
   if (backend.protocol === 'uwsgi') await toUwsgi(ctx, backend.group, label, {}, DEFAULT_TIMEOUTS);
-  else if (backend.protocol === 'fastcgi') await toFastcgi(ctx, backend.group, label, backend.root, 'index.php', DEFAULT_SPLIT_PATH_INFO, {}, DEFAULT_TIMEOUTS, true);
+  else if (backend.protocol === 'fastcgi') await toFastcgi(ctx, backend.group, label, backend.root, 'index.php', DEFAULT_SPLIT_PATH_INFO, {}, DEFAULT_TIMEOUTS, backend.group.spec.keepalive > 0);
   else await proxyToGroup(ctx, APP_HTTP, backend.group, true);
   return DONE;
 }
