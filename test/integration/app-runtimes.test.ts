@@ -1,14 +1,17 @@
 // The runtimes apps.test.ts does not cover, for real: `node` (2 instances, the client's Host kept, a
 // WebSocket tunnelled through the proxy's own path), `command` (a program given $PORT), harakiri
 // and reload-on-change on Berth's WSGI runtime, and uWSGI's per-worker request counts (its stats
-// server) next to gunicorn's unknown ones.
+// server) next to gunicorn's unknown ones; a uWSGI app behind HTTPS + HTTP/2 (a browser's way to a
+// local Django site) gets the environ HTTP/1.1 would give it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as h2Connect } from 'node:http2';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { AppStatus, AppsListResponse } from '../../server-core/contract/apps.js';
 import type { BerthConfig } from '../../server-core/config/schema.js';
+import { findFreePort } from '../../server-core/supervisor/ports.js';
 import { makeTempDir, repoRoot, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
 import { httpRequest, type SimpleResponse } from '../helpers/http.js';
 
@@ -27,10 +30,18 @@ wss.on('connection', (ws, req) => ws.on('message', (m) => ws.send('echo ' + proc
 server.listen(Number(process.env.PORT), process.env.HOST);
 `;
 
-const WSGI_APP = `import os, time
+const WSGI_APP = `import json, os, time
 VERSION = "v1"
 def app(environ, start_response):
     path = environ.get("PATH_INFO", "/")
+    if path == "/environ":
+        n = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(n) if n else b""
+        out = {k: environ.get(k) for k in ("HTTP_HOST", "HTTP_COOKIE", "CONTENT_LENGTH", "SERVER_PROTOCOL", "HTTPS", "REQUEST_METHOD")}
+        out["body"] = len(body)
+        out["colon_keys"] = sorted(k for k in environ if ":" in k)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(out).encode()]
     if path == "/forbidden":
         # Answers without reading the POST body (Django's CSRF check does this).
         start_response("403 Forbidden", [("Content-Type", "text/plain")])
@@ -41,9 +52,38 @@ def app(environ, start_response):
     return [("%s %d" % (VERSION, os.getpid())).encode()]
 `;
 
+/** One request over HTTP/2 (TLS, certificate not checked) on its own session; array values go out as repeated fields. */
+function h2Request(port: number, headers: Record<string, string | string[]>, body?: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = h2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+    session.on('error', reject);
+    const req = session.request(headers, { endStream: body === undefined });
+    req.setTimeout(10_000, () => req.destroy(new Error('no HTTP/2 answer within 10 s')));
+    let status = 0;
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.on('data', (d: string) => (text += d));
+    req.on('end', () => {
+      session.close();
+      resolve({ status, body: text });
+    });
+    req.on('error', (e) => {
+      session.destroy();
+      reject(e);
+    });
+    if (body !== undefined) {
+      // Two DATA frames and no Content-Length: the size is known only at the end.
+      req.write(body.subarray(0, body.length >> 1));
+      req.end(body.subarray(body.length >> 1));
+    }
+  });
+}
+
 describe('node, command, harakiri, reload-on-change, request counts', { skip }, () => {
   let berth: BerthProcess;
   let port: number;
+  let tlsPort: number;
   let work: string;
   const get = (host: string, path: string): Promise<SimpleResponse> => httpRequest({ port, host: `${host}.localhost`, path });
 
@@ -74,6 +114,9 @@ describe('node, command, harakiri, reload-on-change, request counts', { skip }, 
     for (const id of ['node', 'cmd', 'hara', 'live', 'uw', 'gu']) {
       config.sites.push({ id, names: [`${id}.localhost`], locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'app', app: id } }] } as unknown as BerthConfig['sites'][number]);
     }
+    // The uWSGI app once more, behind HTTPS with HTTP/2 (a certificate from Berth's local CA).
+    tlsPort = await findFreePort();
+    config.sites.push({ id: 'uwh2', names: ['uwh2.localhost'], listen: [{ port: tlsPort, tls: true, http2: true }], tls: { certificate: 'auto' }, locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'app', app: 'uw' } }] } as unknown as BerthConfig['sites'][number]);
     const r = await berth.api('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     for (const id of ['node', 'cmd', 'hara', 'live', 'uw', 'gu']) {
@@ -188,6 +231,28 @@ describe('node, command, harakiri, reload-on-change, request counts', { skip }, 
       return x.state === 'running' && x.processes.length === 2 && x.processes.every((p) => !old.includes(p.pid)) ? x : undefined;
     }, 20_000, 100);
     assert.ok(a.lastLines.some((l) => /code changed \(app\.py\): reloading/.test(l.line)));
+  });
+
+  test('uWSGI behind HTTPS + HTTP/2: HTTP_HOST from :authority, no pseudo-header keys, Cookie crumbs joined, a body without length read whole', async () => {
+    const authority = `uwh2.localhost:${tlsPort}`;
+    // The site's certificate is issued after the config: wait for the TLS port to answer.
+    const first = await waitFor('uwh2 served over h2', async () => {
+      const r = await h2Request(tlsPort, { ':method': 'GET', ':path': '/environ', ':authority': authority, cookie: ['a=1', 'b=2'] }).catch(() => null);
+      return r && r.status === 200 ? r : undefined;
+    }, 20_000, 200);
+    const env = JSON.parse(first.body) as Record<string, unknown>;
+    assert.equal(env.HTTP_HOST, authority);
+    assert.equal(env.HTTP_COOKIE, 'a=1; b=2');
+    assert.equal(env.SERVER_PROTOCOL, 'HTTP/2.0');
+    assert.equal(env.HTTPS, 'on');
+    assert.deepEqual(env.colon_keys, []);
+    const body = Buffer.alloc(5000, 0x61);
+    const posted = await h2Request(tlsPort, { ':method': 'POST', ':path': '/environ', ':authority': authority, 'content-type': 'text/plain' }, body);
+    assert.equal(posted.status, 200, posted.body);
+    const penv = JSON.parse(posted.body) as Record<string, unknown>;
+    assert.equal(penv.REQUEST_METHOD, 'POST');
+    assert.equal(penv.CONTENT_LENGTH, '5000');
+    assert.equal(penv.body, 5000);
   });
 
   test('uWSGI workers show their request counts (stats server); gunicorn\'s are unknown', async () => {

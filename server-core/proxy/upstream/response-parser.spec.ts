@@ -103,12 +103,36 @@ describe('upstream response parser', () => {
     }
   });
 
+  it('reads a higher minor version as 1.1 (RFC 9112 §2.3), and HTTP/2.0 from uWSGI too, as nginx does', () => {
+    for (const version of ['1.2', '1.9', '2.0']) {
+      let head: ResponseHead | null = null;
+      let body = '';
+      const parser = new ResponseParser('GET', {
+        onHead: (h) => (head = h),
+        onBody: (c) => {
+          body += c.toString('latin1');
+        },
+        onEnd: () => undefined,
+      });
+      parser.feed(Buffer.from(`HTTP/${version} 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, 'latin1'));
+      const h = head as ResponseHead | null;
+      assert.equal(h?.statusCode, 201, version);
+      assert.equal(h?.httpVersion, '1.1', version);
+      assert.equal(h?.framing, 'chunked', version);
+      assert.equal(h?.keepAlive, true, version);
+      assert.equal(body, 'ok', version);
+    }
+  });
+
   it('refuses malformed heads and bodies as invalid upstream responses', () => {
     const invalid = (text: string) =>
       assert.throws(() => parse('GET', [text]), (e: unknown) => e instanceof UpstreamError && e.kind === 'invalid' && e.status === 502, text);
     invalid('HTTX/1.1 200 OK\r\n\r\n');
     invalid('HTTP/1.1 20 OK\r\n\r\n');
-    invalid('HTTP/1.2 200 OK\r\n\r\n');
+    invalid('HTTP/0.9 200 OK\r\n\r\n');
+    invalid('HTTP/11.1 200 OK\r\n\r\n');
+    invalid('HTTP/1.x 200 OK\r\n\r\n');
+    invalid('HTTP/1 200 OK\r\n\r\n');
     invalid('HTTP/1.1 2x0 OK\r\n\r\n');
     invalid('HTTP/1.1 2000 OK\r\n\r\n');
     // A CR inside the reason would split the client's status line.

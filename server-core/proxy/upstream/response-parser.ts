@@ -307,11 +307,17 @@ function headEnd(buf: Buffer): number {
   return -1;
 }
 
-/** `HTTP/1.x NNN[ reason]` in `text[0, end)` (RFC 9112 §4), by char code: once per response. */
+/**
+ * `HTTP/D.D NNN[ reason]` in `text[0, end)` (RFC 9112 §4), by char code: once per response.
+ * HTTP/1.0 keeps its own framing rules; a higher minor version is read as 1.1 (RFC 9112 §2.3), and
+ * so is a higher major one, as nginx does: uWSGI answers with the request's SERVER_PROTOCOL, which
+ * is `HTTP/2.0` for an HTTP/2 client, over the same HTTP/1-style framing.
+ */
 function parseStatusLine(text: string, end: number): { httpVersion: '1.0' | '1.1'; statusCode: number; statusMessage: string } | null {
-  if (end < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return null;
+  if (end < 12 || !text.startsWith('HTTP/') || text.charCodeAt(6) !== 46 || text.charCodeAt(8) !== 32) return null;
+  const major = text.charCodeAt(5);
   const minor = text.charCodeAt(7);
-  if (minor !== 48 && minor !== 49) return null;
+  if (major < 49 || major > 57 || minor < 48 || minor > 57) return null;
   let statusCode = 0;
   for (let i = 9; i < 12; i++) {
     const d = text.charCodeAt(i) - 48;
@@ -322,7 +328,7 @@ function parseStatusLine(text: string, end: number): { httpVersion: '1.0' | '1.1
   const statusMessage = end > 13 ? text.slice(13, end) : '';
   // reason-phrase: HTAB, SP, VCHAR, obs-text — a CR here would split the client's status line.
   if (hasBadValueChar(statusMessage)) return null;
-  return { httpVersion: minor === 48 ? '1.0' : '1.1', statusCode, statusMessage };
+  return { httpVersion: major === 49 && minor === 48 ? '1.0' : '1.1', statusCode, statusMessage };
 }
 
 /**
