@@ -3,15 +3,20 @@
 // (Berth's Linux NSS trust module, the real certutil) installs the CA into a temp HOME's
 // ~/.pki/nssdb, which Chromium on Linux reads; Chromium then opens the page with no certificate
 // error, over h2. Control: a HOME without the CA gets ERR_CERT_AUTHORITY_INVALID for the same URL.
+// Then the page's own fetch() calls, over the same h2 connection, through a proxy location to a
+// node:http upstream: what a browser sends over HTTP/2 must reach an HTTP/1.1 app as HTTP/1.1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import type { BerthConfig } from '../../server-core/config/schema.js';
 import type { CertListResponse } from '../../server-core/contract/certs.js';
 import { whichProgram } from '../../server-core/certs/trust/runner.js';
 import { makeTempDir, runBerth, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 const HOST = 'welcome.localhost';
 
@@ -109,6 +114,55 @@ describe('the first-run demo over HTTPS, trusted by Chromium through the NSS tru
     assert.equal(r.nextHop, 'h2');
     assert.match(r.heading, /Berth is serving welcome\.localhost/);
     assert.ok(r.issuer && caSubject.includes(r.issuer), `issuer ${r.issuer ?? '?'} is the Berth CA (${caSubject})`);
+  });
+
+  it('fetch() from the page over h2 reaches a proxied HTTP/1.1 upstream: Host from :authority, cookies, a POST body', async () => {
+    // The upstream reports what it got; node:http's parser answers 400 to a pseudo-header line.
+    const upstream: Server = createServer((req, res) => {
+      let length = 0;
+      req.on('data', (d: Buffer) => (length += d.length));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ method: req.method, url: req.url, version: req.httpVersion, host: req.headers.host, forwardedHost: req.headers['x-forwarded-host'], cookie: req.headers.cookie ?? null, length }));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    try {
+      const upstreamPort = (upstream.address() as { port: number }).port;
+      const current = (await berth.api<{ config: BerthConfig }>('/api/v1/config')).body.config;
+      const sites = current.sites.map((site) =>
+        site.id === 'welcome' ? { ...site, locations: [...site.locations, { match: { kind: 'prefix', path: '/api/' }, handler: { type: 'proxy', url: `http://127.0.0.1:${upstreamPort}` } }] } : site,
+      ) as BerthConfig['sites'];
+      const put = await berth.api<{ version?: { version: number } }>('/api/v1/config', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...current, sites }) });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      await waitForProxyConfig(berth, put.body.version?.version);
+
+      const browser = await launchChromium({ extraArgs: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`], env: { ...process.env, HOME: home }, timeout: 30_000 });
+      try {
+        const page = await (await browser.newContext()).newPage();
+        const res = await page.goto(`https://${HOST}:${httpsPort}/`, { timeout: 20_000 });
+        assert.equal(res?.status(), 200);
+        const got = await page.evaluate(async () => {
+          document.cookie = 'a=1';
+          document.cookie = 'b=2';
+          const get = (await (await fetch('/api/echo?q=1')).json()) as Record<string, unknown>;
+          const post = (await (await fetch('/api/echo', { method: 'POST', body: 'x'.repeat(5000) })).json()) as Record<string, unknown>;
+          const entry = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/echo')) as PerformanceResourceTiming | undefined;
+          return { get, post, nextHop: entry?.nextHopProtocol ?? '' };
+        });
+        assert.equal(got.nextHop, 'h2');
+        const authority = `${HOST}:${httpsPort}`;
+        assert.deepEqual({ ...got.get, cookie: undefined }, { method: 'GET', url: '/api/echo?q=1', version: '1.1', host: `127.0.0.1:${upstreamPort}`, forwardedHost: authority, cookie: undefined, length: 0 });
+        assert.match(String(got.get.cookie), /^a=1; b=2$/);
+        assert.equal(got.post.method, 'POST');
+        assert.equal(got.post.length, 5000);
+        assert.equal(got.post.forwardedHost, authority);
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      await new Promise((r) => upstream.close(r));
+    }
   });
 
   it('control: a HOME without the CA gets ERR_CERT_AUTHORITY_INVALID for the same URL', async () => {
