@@ -87,6 +87,12 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId('upstreams-empty').waitFor();
     await page.getByTestId('add-upstream').click();
     await page.getByTestId('upstream-id').fill('pair');
+    // FastCGI: the default keep-alive becomes 0 (kept connections hold PHP-FPM children), with the why.
+    await page.getByTestId('upstream-protocol').selectOption('fastcgi');
+    assert.equal(await page.getByTestId('upstream-keepalive').inputValue(), '0');
+    await page.getByText(message(en, 'editor.upstream.keepaliveHintFastcgi')).waitFor();
+    await page.getByTestId('upstream-protocol').selectOption('http');
+    await page.getByTestId('upstream-keepalive').fill('32');
     await page.getByTestId('server-address-0').fill(`127.0.0.1:${one.port}`);
     await page.getByTestId('add-server').click();
     await page.getByTestId('server-address-1').fill('not an address');

@@ -51,8 +51,11 @@ export function newUpstreamServer(address = ''): UpstreamServer {
   return { address, weight: 1, maxFails: 1, failTimeoutS: 10, backup: false, down: false };
 }
 
+/** The schema's upstream `keepalive` default (idle connections per proxy worker). */
+export const DEFAULT_UPSTREAM_KEEPALIVE = 32;
+
 export function newUpstream(id: string): Upstream {
-  return { id, protocol: 'http', method: 'round_robin', keepalive: 32, servers: [newUpstreamServer('127.0.0.1:3000')] };
+  return { id, protocol: 'http', method: 'round_robin', keepalive: DEFAULT_UPSTREAM_KEEPALIVE, servers: [newUpstreamServer('127.0.0.1:3000')] };
 }
 
 /** The active health check with the schema's defaults. */
