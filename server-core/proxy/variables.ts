@@ -1,6 +1,9 @@
-// nginx variables used in `return` URLs/texts, `alias` and `try_files` (`$host$request_uri`, `$1`).
-// Unknown names stay as written.
-import type { RequestContext } from './request-context.js';
+// nginx variables used in `return` URLs/texts, `alias` and `try_files` (`$host$request_uri`, `$1`),
+// proxy_set_header values, uwsgi/fastcgi params and added headers. Unknown names stay as written.
+import { hostname } from 'node:os';
+import { sameLower } from './http-grammar.js';
+import { rawHeader } from './raw-headers.js';
+import { requestLineOf, type RequestContext } from './request-context.js';
 
 const VARIABLE = /\$(?:\{(\w+)\}|(\d)|([A-Za-z_]\w*))/g;
 
@@ -46,7 +49,73 @@ export function variableValue(ctx: RequestContext, name: string): string | undef
       return ctx.req.method ?? '';
     case 'remote_addr':
       return ctx.remoteAddress;
+    case 'remote_port':
+      return String(ctx.req.socket.remotePort ?? '');
+    case 'remote_user':
+      return ctx.remoteUser ?? '';
+    case 'server_addr':
+      return ctx.req.socket.localAddress ?? ctx.listener.address;
+    case 'server_protocol':
+      return `HTTP/${ctx.req.httpVersion}`;
+    case 'request':
+      return requestLineOf(ctx);
+    case 'https':
+      return ctx.listener.protocol === 'https' ? 'on' : '';
+    case 'content_type':
+      return rawHeader(ctx.req.rawHeaders, 'content-type') ?? '';
+    case 'content_length':
+      return rawHeader(ctx.req.rawHeaders, 'content-length') ?? '';
+    case 'hostname':
+      return hostname();
+    case 'proxy_add_x_forwarded_for': {
+      const xff = headerVariable(ctx.req.rawHeaders, 'x_forwarded_for');
+      return xff === '' ? ctx.remoteAddress : `${xff}, ${ctx.remoteAddress}`;
+    }
     default:
+      // nginx's prefixed families; an absent header, cookie or argument is the empty string.
+      if (name.startsWith('http_')) return headerVariable(ctx.req.rawHeaders, name.slice(5));
+      if (name.startsWith('cookie_')) return cookieVariable(ctx.req.rawHeaders, name.slice(7));
+      if (name.startsWith('arg_')) return argVariable(ctx.args, name.slice(4));
       return undefined;
   }
+}
+
+/**
+ * `$http_<name>`: the request header whose lowercased name, with `-` as `_`, is `name`. Repeated
+ * fields are joined with ", " (Cookie with "; "), as nginx 1.23+ does for every header.
+ */
+function headerVariable(raw: readonly string[], name: string): string {
+  const lower = name.toLowerCase().replace(/_/g, '-');
+  let out: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!sameLower(raw[i] ?? '', lower)) continue;
+    const value = raw[i + 1] ?? '';
+    out = out === null ? value : `${out}${lower === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return out ?? '';
+}
+
+/** `$cookie_<name>`: the value of that cookie (the name compared without case, as nginx does). */
+function cookieVariable(raw: readonly string[], name: string): string {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!sameLower(raw[i] ?? '', 'cookie')) continue;
+    for (const pair of (raw[i + 1] ?? '').split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0 && pair.slice(0, eq).trim().toLowerCase() === lower) return pair.slice(eq + 1).trim();
+    }
+  }
+  return '';
+}
+
+/** `$arg_<name>`: the first query argument of that name (without case), not decoded, as nginx gives it. */
+function argVariable(args: string, name: string): string {
+  if (args === '') return '';
+  const lower = name.toLowerCase();
+  for (const part of args.split('&')) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    if (key.toLowerCase() === lower) return eq < 0 ? '' : part.slice(eq + 1);
+  }
+  return '';
 }

@@ -59,6 +59,11 @@ function configFor(port: number, u: Ports, root: string): string {
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Set-By-Proxy "yes";
         }
+        location /vars/ {
+            ${pass}
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Custom "$arg_q|$cookie_b|$http_user_agent|$server_protocol|$request_method";
+        }
         location /pool/ {
             proxy_pass http://pooled;
             proxy_http_version 1.1;
@@ -141,6 +146,8 @@ const corpus: CorpusCase[] = [
   { name: 'proxy: HEAD of a download', method: 'HEAD', path: '/plain/big?n=1000', headers: host('proxy.test') },
   { name: 'proxy: chunked response', path: '/plain/chunked', headers: host('proxy.test') },
   { name: 'proxy: hop-by-hop and hidden response headers', path: '/plain/hop', headers: host('proxy.test'), compareHeaders: ['x-named-by-connection', 'keep-alive', 'x-accel-buffering', 'x-pad', 'x-end-to-end', 'set-cookie'] },
+  { name: 'proxy: proxy_set_header with $http_host, $arg_, $cookie_, $http_ variables', path: '/vars/echo?a=0&q=seven', headers: { Host: 'proxy.test:81', Cookie: 'a=1; b=two', 'User-Agent': 'corpus/1' } },
+  { name: 'proxy: proxy_set_header variables that are absent', path: '/vars/echo', headers: host('proxy.test') },
   { name: 'proxy: upstream 404 passes through', path: '/plain/status/404', headers: host('proxy.test') },
   { name: 'proxy: upstream 302 with a relative Location', path: '/plain/status/302', headers: host('proxy.test') },
   { name: 'proxy: upstream 204', path: '/plain/status/204', headers: host('proxy.test') },
