@@ -5,6 +5,14 @@ import type { ErrorLevel } from './error-log.js';
 import { rawHeader } from './raw-headers.js';
 import { requestLineOf, type RequestContext } from './request-context.js';
 
+/**
+ * The status line's reason phrase, on HTTP/1.x only: HTTP/2 has none (RFC 9113 §8.3.2), and
+ * node:http2's response warns on stderr when one is set.
+ */
+export function setReason(ctx: RequestContext, reason: string): void {
+  if (ctx.req.httpVersion !== '2.0') ctx.res.statusMessage = reason;
+}
+
 /** nginx `return 444`: close the connection without a response. */
 export const CLOSE_WITHOUT_RESPONSE = 444;
 
@@ -21,7 +29,7 @@ export function sendBody(ctx: RequestContext, status: number, body: string, cont
   }
   const payload = Buffer.from(body, 'utf8');
   res.statusCode = status;
-  res.statusMessage = statusText(status);
+  setReason(ctx, statusText(status));
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value);
   if (isBodyless(status)) {
     res.end();

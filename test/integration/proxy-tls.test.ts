@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect as h2Connect } from 'node:http2';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -198,6 +199,34 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     assert.match(stdout, /recv \(stream_id=\d+\) :status: 200/);
     const body = await run('nghttp', ['-H', ':authority: b.localhost', `https://127.0.0.1:${tlsPort}/`], { encoding: 'utf8' });
     assert.equal(body.stdout, 'site b\n');
+  });
+
+  test('an HTTP/2 POST without Content-Length past client_max_body_size is answered and no worker dies', async () => {
+    const before = await proxyPids();
+    // 2 MiB in DATA frames, no length (the site allows 1 MiB), to a handler that does not read it.
+    const answer = await new Promise<{ status: number; rst: number | undefined }>((resolve, reject) => {
+      const session = h2Connect(`https://127.0.0.1:${tlsPort}`, { ca, servername: 'a.localhost' });
+      session.on('error', reject);
+      const req = session.request({ ':method': 'POST', ':path': '/', ':authority': 'a.localhost' }, { endStream: false });
+      let status = 0;
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('error', () => undefined); // the server may reset the stream once it has answered
+      req.resume();
+      req.on('close', () => {
+        session.close();
+        resolve({ status, rst: req.rstCode });
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      for (let i = 0; i < 32; i++) req.write(chunk);
+      req.end();
+    });
+    // The static handler's 405 or the limit's 413, then the stream ends with NO_ERROR (RFC 9113 §8.1).
+    assert.ok(answer.status === 405 || answer.status === 413, `status ${answer.status}`);
+    assert.equal(answer.rst, 0);
+    assert.deepEqual(await proxyPids(), before, 'the same workers are running');
+    const after = await httpsGet(tlsPort, 'a.localhost', ca);
+    assert.equal(after.status, 200);
   });
 
   test('TLS 1.1 and below are refused', async () => {

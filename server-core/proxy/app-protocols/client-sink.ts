@@ -3,6 +3,7 @@
 // socket until the client drains).
 import { statusText } from '../error-pages.js';
 import type { RequestContext } from '../request-context.js';
+import { setReason } from '../respond.js';
 import type { ResponseSink } from '../upstream/exchange.js';
 import { responseHeaders } from '../upstream/headers.js';
 
@@ -28,7 +29,7 @@ export function clientSink(ctx: RequestContext, resume: () => void): ResponseSin
       if (res.headersSent) return;
       const headers = responseHeaders(h.rawHeaders, NOTHING_HIDDEN, h.hasLength);
       res.statusCode = h.statusCode;
-      res.statusMessage = h.statusMessage !== '' ? h.statusMessage : statusText(h.statusCode);
+      setReason(ctx, h.statusMessage !== '' ? h.statusMessage : statusText(h.statusCode));
       for (const { name, values } of headers.values()) res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
       res.writeHead(h.statusCode);
     },

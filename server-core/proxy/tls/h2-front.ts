@@ -91,14 +91,20 @@ function limitBody(req: Http2ServerRequest, res: Http2ServerResponse, bytes: num
     if (received <= bytes) return;
     req.stream.off('data', onData);
     const err = Object.assign(new Error('the request body is larger than the site allows (maxBodyBytes)'), { code: 'BERTH_ERR_BODY_TOO_LARGE', status: 413 });
+    // Like node:http and the HTTP/1.1 engine, the body stream fails with 'error' only for a reader
+    // listening for it: unheard, the request's 'error' was an uncaught exception that ended the
+    // worker (a POST without Content-Length past the limit to a handler that did not read it).
+    const fail = (): void => {
+      req.destroy(req.listenerCount('error') > 0 ? err : undefined);
+    };
     if (res.headersSent || res.writableEnded) {
-      req.destroy(err);
+      fail();
       return;
     }
     const body = errorPageHtml(413);
     res.writeHead(413, { server: SERVER_HEADER, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     // The handler's body stream fails once the 413 is out (destroying first would reset it).
-    res.end(body, () => req.destroy(err));
+    res.end(body, fail);
   };
   // A second 'data' listener on the stream: the compatibility request already reads it.
   req.stream.on('data', onData);

@@ -12,7 +12,7 @@ import { isBodyless, SERVER_HEADER, statusText } from '../error-pages.js';
 import { recordUpstream } from '../metrics.js';
 import { rawHeader } from '../raw-headers.js';
 import { requestLineOf, type ContentHandler, type ContentResult, type RequestContext } from '../request-context.js';
-import { sendErrorPage } from '../respond.js';
+import { sendErrorPage, setReason } from '../respond.js';
 import { expandVariables, requestUri } from '../variables.js';
 import { writeCopy } from '../write-copies.js';
 import { parseProxyUrl } from './address.js';
@@ -285,7 +285,7 @@ class ProxyRequestRun implements ResponseSink {
     }
     const keepLength = (head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD')) && !(isBodyless(head.statusCode) && head.statusCode !== 304);
     res.statusCode = head.statusCode;
-    res.statusMessage = head.statusMessage || statusText(head.statusCode);
+    setReason(this.ctx, head.statusMessage || statusText(head.statusCode));
     if (res.relayHeaderLines) {
       // HTTP/1.1 client: the upstream's lines go out as they came (the parser checked them), no Map.
       // As with setHeader, the upstream's field replaces one set earlier (HSTS, say). Server, which
