@@ -23,6 +23,17 @@ function writeFromOneBuffer(out: NodeJS.WritableStream): number {
   return refused;
 }
 
+/** Reads nothing for 200 ms (so the writer's queue fills), then everything until 'end'. */
+async function readLate(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  stream.pause();
+  await new Promise((r) => setTimeout(r, 200));
+  const parts: Buffer[] = [];
+  stream.on('data', (d: Buffer) => parts.push(d));
+  stream.resume();
+  await once(stream, 'end');
+  return Buffer.concat(parts);
+}
+
 function assertChunks(body: Buffer, what: string): void {
   assert.equal(body.length, CHUNK * COUNT, what);
   for (let i = 0; i < COUNT; i++) {
@@ -85,16 +96,10 @@ describe('write copies', () => {
     const { port } = server.address() as { port: number };
     const session = h2Connect(`http://127.0.0.1:${port}`);
     try {
-      const req = session.request({ ':path': '/' });
-      req.pause();
       // Flow control holds the response in the server's queue until the client reads.
-      await new Promise((r) => setTimeout(r, 200));
-      const parts: Buffer[] = [];
-      req.on('data', (d: Buffer) => parts.push(d));
-      req.resume();
-      await once(req, 'end');
+      const body = await readLate(session.request({ ':path': '/' }));
       assert.ok(refused > 0, 'the stream never filled up: nothing was queued');
-      assertChunks(Buffer.concat(parts), 'h2');
+      assertChunks(body, 'h2');
     } finally {
       session.close();
       server.close();
@@ -112,14 +117,9 @@ describe('write copies', () => {
     const { port } = server.address() as { port: number };
     const client = connect(port, '127.0.0.1');
     try {
-      client.pause();
-      await new Promise((r) => setTimeout(r, 200));
-      const parts: Buffer[] = [];
-      client.on('data', (d: Buffer) => parts.push(d));
-      client.resume();
-      await once(client, 'end');
+      const body = await readLate(client);
       assert.ok(refused > 0, 'the socket never filled up: nothing was queued');
-      assertChunks(Buffer.concat(parts), 'socket');
+      assertChunks(body, 'socket');
     } finally {
       client.destroy();
       server.close();

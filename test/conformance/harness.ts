@@ -3,7 +3,7 @@
 // both on loopback; status, chosen headers and body are compared. Ports differ between the two,
 // so the port inside Location headers is normalised before comparing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as h2Connect, constants as h2 } from 'node:http2';
 import { createServer } from 'node:net';
@@ -161,6 +161,17 @@ export async function startNginx(prefix: string, config: string, port: number, w
       clearTimeout(timer);
     },
   };
+}
+
+/** Stops what a differential test started (nginx, Berth, its upstreams) and removes its temp dir. */
+export async function stopDifferential(parts: { nginx: RunningNginx | null; berth: BerthProcess | null; upstreams?: ReadonlyArray<{ close(): Promise<void> } | null>; root: string }): Promise<void> {
+  await parts.nginx?.stop();
+  if (parts.berth) {
+    await parts.berth.stop();
+    parts.berth.cleanup();
+  }
+  await Promise.all((parts.upstreams ?? []).map((u) => u?.close()));
+  if (parts.root !== '') rmSync(parts.root, { recursive: true, force: true });
 }
 
 /**

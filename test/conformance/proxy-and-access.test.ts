@@ -7,13 +7,13 @@
 // Real nginx and Berth (the same config imported) proxy to the same upstreams (upstream.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BerthProcess } from '../helpers/berth-process.js';
 import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, type CorpusCase, type RunningNginx } from './harness.js';
+import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
 import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
 
 const HTPASSWD_BIN = ['/usr/bin/htpasswd', '/usr/sbin/htpasswd'].find((p) => existsSync(p)) ?? null;
@@ -233,15 +233,7 @@ describe('differential conformance: Berth vs nginx (proxy, balancing, access, li
     berth = await startBerthWith(configFor(berthPort, ports, root), berthPort);
   });
 
-  after(async () => {
-    await nginx?.stop();
-    if (berth) {
-      await berth.stop();
-      berth.cleanup();
-    }
-    await Promise.all(upstreams.map((u) => u.close()));
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => stopDifferential({ nginx, berth, upstreams, root }));
 
   it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
     await runCorpus('proxy, balancing, access, limits', corpus, nginxPort, berthPort);
@@ -265,15 +257,7 @@ describe('differential conformance: limit_req with 2 workers on each side (share
     berth = await startBerthWith(sharedZoneConfig(berthPort, upstream.port), berthPort, 2);
   });
 
-  after(async () => {
-    await nginx?.stop();
-    if (berth) {
-      await berth.stop();
-      berth.cleanup();
-    }
-    await upstream?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => stopDifferential({ nginx, berth, upstreams: [upstream], root }));
 
   it('burst + 1 pass, then 503, exactly as nginx', async () => {
     const result = await runCorpus('limit_req, 2 workers', sharedZoneCorpus, nginxPort, berthPort);

@@ -4,14 +4,14 @@
 // dropped, large bodies intact). Real nginx (`listen … ssl http2`, an openssl self-signed
 // certificate) and Berth (the same config imported; its own certificate) proxy to one upstream.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BerthProcess } from '../helpers/berth-process.js';
 import { waitFor } from '../helpers/berth-process.js';
 import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, sendH2, startBerthWith, startNginx, type CorpusCase, type RunningNginx } from './harness.js';
+import { freePort, NGINX_BIN, sendH2, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
 import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
 
 const OPENSSL_BIN = spawnSync('openssl', ['version']).status === 0;
@@ -89,15 +89,7 @@ describe('differential conformance: the reverse proxy behind HTTP/2', { skip: NG
     }
   });
 
-  after(async () => {
-    await nginx?.stop();
-    if (berth) {
-      await berth.stop();
-      berth.cleanup();
-    }
-    await upstream?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => stopDifferential({ nginx, berth, upstreams: [upstream], root }));
 
   it('answers the corpus over HTTP/2 like nginx; every difference is allowlisted with a reason', async () => {
     await runCorpus('reverse proxy behind HTTP/2', corpus, nginxTls, berthTls, sendH2);

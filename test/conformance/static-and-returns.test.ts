@@ -1,13 +1,13 @@
 // Differential conformance: location precedence, static files (index, try_files, alias,
 // autoindex, 304, 206, 416, 404, 403, 405), returns and redirects — real nginx against Berth
 // running the same config imported. Every difference must be in allowlist.json with its reason.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BerthProcess } from '../helpers/berth-process.js';
 import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, type CorpusCase, type RunningNginx } from './harness.js';
+import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
 
 function configFor(port: number, root: string): string {
   return `http {
@@ -127,14 +127,7 @@ describe('differential conformance: Berth vs nginx (static files, locations, ret
     berth = await startBerthWith(configFor(berthPort, root), berthPort);
   });
 
-  after(async () => {
-    await nginx?.stop();
-    if (berth) {
-      await berth.stop();
-      berth.cleanup();
-    }
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => stopDifferential({ nginx, berth, root }));
 
   it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
     await runCorpus('static files, locations, returns', corpus, nginxPort, berthPort);
