@@ -6,14 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as h2Connect } from 'node:http2';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { AppStatus, AppsListResponse } from '../../server-core/contract/apps.js';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { findFreePort } from '../../server-core/supervisor/ports.js';
 import { makeTempDir, repoRoot, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
-import { httpRequest, type SimpleResponse } from '../helpers/http.js';
+import { h2Request, httpRequest, type SimpleResponse } from '../helpers/http.js';
 
 const PYTHON = '/usr/bin/python3';
 const missing = [!existsSync(PYTHON) && 'python3', !existsSync('/usr/bin/uwsgi') && 'uwsgi', !existsSync('/usr/lib/uwsgi/plugins/python3_plugin.so') && 'uwsgi-plugin-python3', !existsSync('/usr/bin/gunicorn') && 'gunicorn'].filter(Boolean);
@@ -51,34 +50,6 @@ def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [("%s %d" % (VERSION, os.getpid())).encode()]
 `;
-
-/** One request over HTTP/2 (TLS, certificate not checked) on its own session; array values go out as repeated fields. */
-function h2Request(port: number, headers: Record<string, string | string[]>, body?: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const session = h2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
-    session.on('error', reject);
-    const req = session.request(headers, { endStream: body === undefined });
-    req.setTimeout(10_000, () => req.destroy(new Error('no HTTP/2 answer within 10 s')));
-    let status = 0;
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('response', (h) => (status = Number(h[':status'])));
-    req.on('data', (d: string) => (text += d));
-    req.on('end', () => {
-      session.close();
-      resolve({ status, body: text });
-    });
-    req.on('error', (e) => {
-      session.destroy();
-      reject(e);
-    });
-    if (body !== undefined) {
-      // Two DATA frames and no Content-Length: the size is known only at the end.
-      req.write(body.subarray(0, body.length >> 1));
-      req.end(body.subarray(body.length >> 1));
-    }
-  });
-}
 
 describe('node, command, harakiri, reload-on-change, request counts', { skip }, () => {
   let berth: BerthProcess;

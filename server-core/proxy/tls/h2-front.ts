@@ -82,30 +82,46 @@ export class H2Front {
   }
 }
 
-/** client_max_body_size on an h2 stream: 413 and RST_STREAM as soon as the body passes it. */
+/**
+ * client_max_body_size on an h2 stream: 413 (or, once a response is out, the body stream fails) as
+ * soon as the body its reader takes passes the limit. Counted where the compatibility request
+ * pushes each DATA chunk to its reader: it starts taking chunks from the stream on the reader's
+ * first read, and a 'data' listener on the stream itself would have set it flowing before that —
+ * chunks that arrived while the handler awaited something (FastCGI's script check, the access
+ * phase) went to that listener alone and the handler got an empty body.
+ */
 function limitBody(req: Http2ServerRequest, res: Http2ServerResponse, bytes: number): void {
   if (bytes <= 0) return;
   let received = 0;
-  const onData = (chunk: Buffer): void => {
-    received += chunk.length;
-    if (received <= bytes) return;
-    req.stream.off('data', onData);
-    const err = Object.assign(new Error('the request body is larger than the site allows (maxBodyBytes)'), { code: 'BERTH_ERR_BODY_TOO_LARGE', status: 413 });
-    // Like node:http and the HTTP/1.1 engine, the body stream fails with 'error' only for a reader
-    // listening for it: unheard, the request's 'error' was an uncaught exception that ended the
-    // worker (a POST without Content-Length past the limit to a handler that did not read it).
-    const fail = (): void => {
-      req.destroy(req.listenerCount('error') > 0 ? err : undefined);
-    };
-    if (res.headersSent || res.writableEnded) {
-      fail();
-      return;
+  let over = false;
+  const push = req.push.bind(req);
+  req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (over) return false;
+    if (chunk !== null && chunk !== undefined) {
+      received += (chunk as Uint8Array).length;
+      if (received > bytes) {
+        over = true;
+        tooLarge(req, res);
+        return false;
+      }
     }
-    const body = errorPageHtml(413);
-    res.writeHead(413, { server: SERVER_HEADER, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    // The handler's body stream fails once the 413 is out (destroying first would reset it).
-    res.end(body, fail);
+    return push(chunk, encoding);
   };
-  // A second 'data' listener on the stream: the compatibility request already reads it.
-  req.stream.on('data', onData);
+}
+
+function tooLarge(req: Http2ServerRequest, res: Http2ServerResponse): void {
+  const err = Object.assign(new Error('the request body is larger than the site allows (maxBodyBytes)'), { code: 'BERTH_ERR_BODY_TOO_LARGE', status: 413 });
+  // Like node:http and the HTTP/1.1 engine, the body stream fails with 'error' only for a reader
+  // listening for it: unheard, the request's 'error' was an uncaught exception that ended the worker.
+  const fail = (): void => {
+    req.destroy(req.listenerCount('error') > 0 ? err : undefined);
+  };
+  if (res.headersSent || res.writableEnded) {
+    fail();
+    return;
+  }
+  const body = errorPageHtml(413);
+  res.writeHead(413, { server: SERVER_HEADER, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  // The handler's body stream fails once the 413 is out (destroying first would reset it).
+  res.end(body, fail);
 }
