@@ -221,8 +221,12 @@ export const upstreamSchema = z.strictObject({
   protocol: z.enum(['http', 'uwsgi', 'fastcgi']).default('http'),
   /** round_robin is nginx's smooth weighted round-robin; random_two is nginx's `random two least_conn`. */
   method: z.enum(['round_robin', 'least_conn', 'ip_hash', 'random_two']).default('round_robin'),
-  /** nginx `keepalive`: idle connections kept per worker to these servers. Default 32. */
-  keepalive: z.number().int().min(0).max(10_000).default(32),
+  /**
+   * nginx `keepalive`: idle connections kept per worker to these servers. Default 32, but 0 for
+   * fastcgi: a kept FastCGI connection (FCGI_KEEP_CONN) holds a PHP-FPM child, which waits on it for
+   * the next request, so more kept than pm.max_children leaves requests from other workers waiting.
+   */
+  keepalive: z.number().int().min(0).max(10_000).optional(),
   servers: z.array(upstreamServerSchema).min(1, 'an upstream needs at least one server'),
   /** Active health checks; off when absent (passive checks via max_fails always run). */
   healthCheck: z
@@ -237,7 +241,7 @@ export const upstreamSchema = z.strictObject({
       fall: z.number().int().min(1).max(100).default(3),
     })
     .optional(),
-});
+}).transform((u) => ({ ...u, keepalive: u.keepalive ?? (u.protocol === 'fastcgi' ? 0 : 32) }));
 
 /** An app the app server runs (uWSGI-style processes × threads). Each app gets its own upstream, named after it. */
 export const appSchema = z.strictObject({

@@ -51,3 +51,19 @@ describe('proxy and upstream checks', () => {
     assert.deepEqual(found.map((i) => i.path), ['upstreams.0.servers.0.address', 'upstreams.0.servers.1.address', 'upstreams.0.servers.3.address', 'upstreams.1.id', 'upstreams.1.servers.0.backup']);
   });
 });
+
+describe('upstream keepalive default', () => {
+  const keepalive = (upstream: Record<string, unknown>): number | undefined => {
+    const r = validateConfig({ schemaVersion: 1, upstreams: [{ id: 'u', servers: [{ address: '127.0.0.1:9000' }], ...upstream }] as BerthConfigInput['upstreams'] });
+    assert.ok(r.ok, JSON.stringify(r));
+    return r.config.upstreams[0]?.keepalive;
+  };
+
+  it('is 32 for http and uwsgi, 0 for fastcgi (a kept connection holds a PHP-FPM child), and a given value stays', () => {
+    assert.equal(keepalive({}), 32);
+    assert.equal(keepalive({ protocol: 'uwsgi' }), 32);
+    assert.equal(keepalive({ protocol: 'fastcgi' }), 0);
+    assert.equal(keepalive({ protocol: 'fastcgi', keepalive: 8 }), 8);
+    assert.equal(keepalive({ protocol: 'http', keepalive: 0 }), 0);
+  });
+});

@@ -51,7 +51,7 @@ export function newUpstreamServer(address = ''): UpstreamServer {
   return { address, weight: 1, maxFails: 1, failTimeoutS: 10, backup: false, down: false };
 }
 
-/** The schema's upstream `keepalive` default (idle connections per proxy worker). */
+/** The schema's upstream `keepalive` default for http and uwsgi (idle connections per proxy worker; fastcgi: 0). */
 export const DEFAULT_UPSTREAM_KEEPALIVE = 32;
 
 export function newUpstream(id: string): Upstream {
