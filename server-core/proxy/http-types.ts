@@ -39,6 +39,8 @@ export interface ProxyBodyStream extends AsyncIterable<Buffer | string> {
   off(event: 'data', listener: (chunk: Buffer) => void): this;
   off(event: 'end' | 'close', listener: () => void): this;
   off(event: 'error', listener: (err: Error) => void): this;
+  /** Puts bytes back at the head of the stream (stream.Readable's `unshift`): a reader that looked ahead. */
+  unshift?(chunk: Buffer): void;
 }
 
 /**

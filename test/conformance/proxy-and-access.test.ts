@@ -139,6 +139,7 @@ const corpus: CorpusCase[] = [
   },
   { name: 'proxy: keepalive pool (Connection "")', path: '/pool/echo', headers: host('proxy.test') },
   { name: 'proxy: 4 MiB upload with Content-Length', method: 'POST', path: '/plain/echo', headers: host('proxy.test', { 'Content-Type': 'application/octet-stream' }), body: pattern(4 * MiB) },
+  { name: 'proxy: small chunked upload', method: 'POST', path: '/plain/echo', headers: host('proxy.test'), body: pattern(2000), chunked: true },
   { name: 'proxy: 4 MiB chunked upload', method: 'PUT', path: '/plain/echo', headers: host('proxy.test'), body: pattern(4 * MiB), chunked: true },
   { name: 'proxy: small form POST', method: 'POST', path: '/recipe/echo', headers: host('proxy.test', { 'Content-Type': 'application/x-www-form-urlencoded' }), body: Buffer.from('a=1&b=2') },
   // Response side.

@@ -23,7 +23,7 @@ import type { UpstreamPeer } from './peer.js';
 import type { PooledSocket } from './pool.js';
 import type { ResponseSink } from './exchange.js';
 import type { ResponseHead } from './response-parser.js';
-import { readSmallBody, SMALL_BODY_BYTES } from './small-body.js';
+import { readSmallBody, readUnsizedBody, SMALL_BODY_BYTES } from './small-body.js';
 import { openTunnel } from './tunnel.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -92,7 +92,8 @@ class ProxyRequestRun implements ResponseSink {
   private drainWatched = false;
   private readonly method: string;
   private readonly target: string;
-  private readonly framing: RequestBodyFraming;
+  /** As the client declared it; a small body without a length becomes a length once read (small-body.ts). */
+  private framing: RequestBodyFraming;
   private readonly upgrade: string | null;
 
   constructor(
@@ -127,6 +128,13 @@ class ProxyRequestRun implements ResponseSink {
         // Null: the client went away, or the engine answered (408/413) — nothing to send.
         if (data === null) return DONE;
         this.bodyBuffer = data;
+      } else if (f.kind === 'chunked' && this.upgrade === null) {
+        const body = await readUnsizedBody(ctx.req);
+        if (body === null) return DONE;
+        if (body.kind === 'whole') {
+          this.framing = { kind: 'length', length: body.data.length };
+          this.bodyBuffer = body.data;
+        }
       }
       for (;;) {
         if (this.clientGone) return DONE;

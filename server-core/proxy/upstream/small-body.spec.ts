@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { readSmallBody } from './small-body.js';
+import { readSmallBody, readUnsizedBody } from './small-body.js';
 
 describe('readSmallBody', () => {
   it('reads a body sent in pieces, exactly its length', async () => {
@@ -36,5 +36,45 @@ describe('readSmallBody', () => {
     s.end('ok');
     await p;
     for (const e of ['data', 'end', 'error', 'close']) assert.equal(s.listenerCount(e), 0, e);
+  });
+});
+
+describe('readUnsizedBody', () => {
+  it('reads a body without a length whole when it ends within the limit', async () => {
+    const s = new PassThrough();
+    const p = readUnsizedBody(s, 16);
+    s.write('hello ');
+    setTimeout(() => s.end('world'), 5);
+    const r = await p;
+    assert.equal(r?.kind, 'whole');
+    assert.equal(r?.kind === 'whole' ? r.data.toString() : '', 'hello world');
+    for (const e of ['data', 'end', 'error', 'close']) assert.equal(s.listenerCount(e), 0, e);
+  });
+
+  it('past the limit: puts what it read back, paused, so the stream gives every byte from the first', async () => {
+    const s = new PassThrough();
+    const p = readUnsizedBody(s, 8);
+    s.write('0123');
+    setTimeout(() => s.write('456789ab'), 5);
+    const r = await p;
+    assert.deepEqual(r, { kind: 'longer' });
+    assert.equal(s.isPaused(), true);
+    s.end('cd');
+    const parts: Buffer[] = [];
+    for await (const c of s) parts.push(c as Buffer);
+    assert.equal(Buffer.concat(parts).toString(), '0123456789abcd');
+  });
+
+  it('is null when the client goes away; an empty body is whole and empty', async () => {
+    const gone = new PassThrough();
+    const a = readUnsizedBody(gone, 8);
+    gone.write('ab');
+    gone.destroy();
+    assert.equal(await a, null);
+    const empty = new PassThrough();
+    const b = readUnsizedBody(empty, 8);
+    empty.end();
+    const r = await b;
+    assert.equal(r?.kind === 'whole' ? r.data.length : -1, 0);
   });
 });
