@@ -16,36 +16,9 @@ export const SMALL_BODY_BYTES = 16 * 1024;
  * Reads a body of exactly `length` bytes. Null when it ends short, errors, or the client goes
  * away (the engine has answered 408/413 or the client is gone: nothing to send upstream).
  */
-export function readSmallBody(stream: ProxyBodyStream, length: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    const finish = (value: Buffer | null): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      stream.off('close', onClose);
-      resolve(value);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
-      chunks.push(b);
-      got += b.length;
-    };
-    const onEnd = (): void => finish(got === length ? (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got)) : null);
-    const onError = (): void => finish(null);
-    const onClose = (): void => finish(null);
-    if (stream.readableEnded) {
-      resolve(length === 0 ? Buffer.alloc(0) : null);
-      return;
-    }
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    // 'close' after 'end' is handled by onEnd first (listeners are removed there).
-    stream.on('close', onClose);
-    stream.resume();
-  });
+export async function readSmallBody(stream: ProxyBodyStream, length: number): Promise<Buffer | null> {
+  const body = await readUpTo(stream, Infinity, null);
+  return body?.kind === 'whole' && body.data.length === length ? body.data : null;
 }
 
 export type UnsizedBody = { kind: 'whole'; data: Buffer } | { kind: 'longer' };
@@ -59,6 +32,11 @@ export type UnsizedBody = { kind: 'whole'; data: Buffer } | { kind: 'longer' };
 export function readUnsizedBody(stream: ProxyBodyStream, limit = SMALL_BODY_BYTES): Promise<UnsizedBody | null> {
   const unshift = stream.unshift?.bind(stream);
   if (unshift === undefined) return Promise.resolve({ kind: 'longer' });
+  return readUpTo(stream, limit, unshift);
+}
+
+/** The body until its end, or until it passes `limit` (then paused, and the bytes read handed to `putBack`). */
+function readUpTo(stream: ProxyBodyStream, limit: number, putBack: ((chunk: Buffer) => void) | null): Promise<UnsizedBody | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let got = 0;
@@ -73,10 +51,10 @@ export function readUnsizedBody(stream: ProxyBodyStream, limit = SMALL_BODY_BYTE
       const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
       chunks.push(b);
       got += b.length;
-      if (got <= limit) return;
+      if (got <= limit || putBack === null) return;
       stream.pause();
       finish({ kind: 'longer' });
-      unshift(chunks.length === 1 ? b : Buffer.concat(chunks, got));
+      putBack(chunks.length === 1 ? b : Buffer.concat(chunks, got));
     };
     const onEnd = (): void => finish({ kind: 'whole', data: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got) });
     const onError = (): void => finish(null);
@@ -88,6 +66,7 @@ export function readUnsizedBody(stream: ProxyBodyStream, limit = SMALL_BODY_BYTE
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
+    // 'close' after 'end' is handled by onEnd first (listeners are removed there).
     stream.on('close', onClose);
     stream.resume();
   });
