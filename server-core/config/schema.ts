@@ -214,6 +214,9 @@ export const upstreamServerSchema = z.strictObject({
   down: z.boolean().default(false),
 });
 
+/** nginx `keepalive` when none is given: idle connections per worker to an http or uwsgi upstream (fastcgi: 0). */
+const DEFAULT_UPSTREAM_KEEPALIVE = 32;
+
 /** An upstream group (nginx `upstream`). */
 export const upstreamSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, dashes and underscores (max 63)'),
@@ -241,7 +244,7 @@ export const upstreamSchema = z.strictObject({
       fall: z.number().int().min(1).max(100).default(3),
     })
     .optional(),
-}).transform((u) => ({ ...u, keepalive: u.keepalive ?? (u.protocol === 'fastcgi' ? 0 : 32) }));
+}).transform((u) => ({ ...u, keepalive: u.keepalive ?? (u.protocol === 'fastcgi' ? 0 : DEFAULT_UPSTREAM_KEEPALIVE) }));
 
 /** An app the app server runs (uWSGI-style processes × threads). Each app gets its own upstream, named after it. */
 export const appSchema = z.strictObject({

@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect as h2Connect, constants as h2 } from 'node:http2';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { mimeTypesFile } from '../../server-core/interop/nginx/export.js';
 import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { h2Exchange } from '../helpers/http.js';
 import { ECHO_HEADER, type Echo } from './upstream.js';
 
 export const NGINX_BIN = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
@@ -89,44 +89,16 @@ function sendOnce(port: number, c: CorpusCase, extra: Record<string, string>): P
 export type Sender = (port: number, c: CorpusCase, extra?: Record<string, string>) => Promise<Reply>;
 
 /**
- * One request over HTTP/2 on a new TLS session (ALPN h2, certificate not verified: each side has
- * its own). The Host header of the case becomes `:authority`; array values go out as repeated
- * fields (Cookie crumbs, RFC 9113 §8.2.3).
+ * One request over HTTP/2 on a new TLS session (each side has its own certificate, not verified).
+ * The Host header of the case becomes `:authority`; array values go out as repeated fields (Cookie
+ * crumbs, RFC 9113 §8.2.3); a `chunked` body goes in several DATA frames without a length.
  */
 export function sendH2(port: number, c: CorpusCase, extra: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const session = h2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
-    const fail = (e: Error): void => {
-      session.destroy();
-      reject(e);
-    };
-    session.on('error', fail);
-    const { Host: host = 'conf.test', ...rest } = { ...(c.headers ?? {}), ...extra } as Record<string, string | string[]>;
-    const headers: Record<string, string | string[]> = { [h2.HTTP2_HEADER_METHOD]: c.method ?? 'GET', [h2.HTTP2_HEADER_PATH]: c.path, [h2.HTTP2_HEADER_AUTHORITY]: host as string };
-    for (const [k, v] of Object.entries(rest)) headers[k.toLowerCase()] = v;
-    if (c.body && !c.chunked) headers['content-length'] = String(c.body.length);
-    const stream = session.request(headers, { endStream: !c.body });
-    stream.setTimeout(5000, () => fail(new Error(`no HTTP/2 answer to ${c.method ?? 'GET'} ${c.path} on port ${port} within 5 s`)));
-    const chunks: Buffer[] = [];
-    let status = 0;
-    const replyHeaders: Record<string, string> = {};
-    stream.on('response', (h) => {
-      status = Number(h[h2.HTTP2_HEADER_STATUS] ?? 0);
-      for (const [k, v] of Object.entries(h)) if (!k.startsWith(':') && v !== undefined) replyHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v);
-    });
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    stream.on('end', () => {
-      session.close();
-      resolve({ status, headers: replyHeaders, body: Buffer.concat(chunks) });
-    });
-    stream.on('error', fail);
-    if (c.body && c.chunked) {
-      // Several DATA frames, no Content-Length: the body's size is known only at its end.
-      const step = Math.max(1, Math.ceil(c.body.length / 4));
-      for (let i = 0; i < c.body.length; i += step) stream.write(c.body.subarray(i, i + step));
-      stream.end();
-    } else if (c.body) stream.end(c.body);
-  });
+  const { Host: host = 'conf.test', ...rest } = { ...(c.headers ?? {}), ...extra } as Record<string, string | string[]>;
+  const headers: Record<string, string | string[]> = { ':method': c.method ?? 'GET', ':path': c.path, ':authority': host as string };
+  for (const [k, v] of Object.entries(rest)) headers[k.toLowerCase()] = v;
+  if (c.body && !c.chunked) headers['content-length'] = String(c.body.length);
+  return h2Exchange(port, headers, c.body, c.chunked ? 4 : 1, 5000);
 }
 
 export interface RunningNginx {
