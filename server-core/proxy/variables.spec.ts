@@ -1,6 +1,6 @@
 // nginx variables through the real pipeline: a `return` text that names them, answered to a raw request.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,7 +21,25 @@ describe('nginx variables', () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-variables-'));
     proxy = new ProxyServer({ warn: () => undefined });
     const body = NAMES.map((n) => `${n}=$${n}`).join('\n');
-    const config = testConfig([{ id: 'v', names: ['a.test'], root: dir, locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'return', status: 200, body } }] }]);
+    // $document_root / $realpath_root: the site's root is a symlink (a deploy's `current` link);
+    // a static location has its own root, relative to the data dir as every relative root is.
+    await mkdir(join(dir, 'releases', 'r1'), { recursive: true });
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'assets', 'a.txt'), 'a');
+    await symlink(join(dir, 'releases', 'r1'), join(dir, 'current'));
+    const roots = 'document_root=$document_root\nrealpath_root=$realpath_root';
+    const config = testConfig([
+      { id: 'v', names: ['a.test'], root: dir, locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'return', status: 200, body } }] },
+      {
+        id: 'r',
+        names: ['roots.test'],
+        root: join(dir, 'current'),
+        locations: [
+          { match: { kind: 'prefix', path: '/' }, handler: { type: 'return', status: 200, body: roots } },
+          { match: { kind: 'prefix', path: '/a.txt' }, handler: { type: 'static', root: 'assets', addHeaders: { 'X-Root': '$document_root' } } },
+        ],
+      },
+    ]);
     const detail = await proxy.start({ dataDir: dir, logDir: join(dir, 'logs'), httpPort: 0, httpsPort: 0, bindAddresses: ['127.0.0.1'] }, config, 1);
     port = detail.listening[0]?.port ?? 0;
   });
@@ -58,5 +76,13 @@ describe('nginx variables', () => {
       remote_user: '',
       not_a_variable: '$not_a_variable',
     });
+  });
+
+  it('$document_root is the root in force (the site\'s, or the location\'s resolved like it); $realpath_root resolves symlinks', async () => {
+    const text = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: roots.test\r\nConnection: close\r\n\r\n');
+    assert.equal(text.slice(text.indexOf('\r\n\r\n') + 4), `document_root=${join(dir, 'current')}\nrealpath_root=${await realpath(join(dir, 'releases', 'r1'))}`);
+    const file = await rawExchange(port, 'GET /a.txt HTTP/1.1\r\nHost: roots.test\r\nConnection: close\r\n\r\n');
+    assert.match(file, /^HTTP\/1\.1 200 /);
+    assert.ok(file.includes(`\r\nX-Root: ${join(dir, 'assets')}\r\n`), file);
   });
 });

@@ -1,17 +1,23 @@
 // nginx variables used in `return` URLs/texts, `alias` and `try_files` (`$host$request_uri`, `$1`),
 // proxy_set_header values, uwsgi/fastcgi params and added headers. Unknown names stay as written.
+// A handler may know more (FastCGI's `$fastcgi_script_name`, `$fastcgi_path_info`: cgi-params.ts).
+import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import { sameLower } from './http-grammar.js';
 import { rawHeader } from './raw-headers.js';
 import { requestLineOf, type RequestContext } from './request-context.js';
 
 const VARIABLE = /\$(?:\{(\w+)\}|(\d)|([A-Za-z_]\w*))/g;
 
-export function expandVariables(template: string, ctx: RequestContext): string {
+/** Variables only one handler knows (FastCGI's `$fastcgi_script_name`…): looked up before the common ones. */
+export type HandlerVariables = (name: string) => string | undefined;
+
+export function expandVariables(template: string, ctx: RequestContext, own?: HandlerVariables): string {
   if (!template.includes('$')) return template;
   return template.replace(VARIABLE, (whole, braced: string | undefined, digit: string | undefined, word: string | undefined) => {
     const name = braced ?? digit ?? word ?? '';
-    return variableValue(ctx, name) ?? whole;
+    return own?.(name) ?? variableValue(ctx, name) ?? whole;
   });
 }
 
@@ -67,6 +73,10 @@ export function variableValue(ctx: RequestContext, name: string): string | undef
       return rawHeader(ctx.req.rawHeaders, 'content-length') ?? '';
     case 'hostname':
       return hostname();
+    case 'document_root':
+      return documentRoot(ctx);
+    case 'realpath_root':
+      return realpathOr(documentRoot(ctx));
     case 'proxy_add_x_forwarded_for': {
       const xff = headerVariable(ctx.req.rawHeaders, 'x_forwarded_for');
       return xff === '' ? ctx.remoteAddress : `${xff}, ${ctx.remoteAddress}`;
@@ -77,6 +87,26 @@ export function variableValue(ctx: RequestContext, name: string): string | undef
       if (name.startsWith('cookie_')) return cookieVariable(ctx.req.rawHeaders, name.slice(7));
       if (name.startsWith('arg_')) return argVariable(ctx.args, name.slice(4));
       return undefined;
+  }
+}
+
+/** nginx `$document_root`: the `root` (or `alias`) in force for the request's location, else the site's. */
+function documentRoot(ctx: RequestContext): string {
+  const h = ctx.location?.handler;
+  let given: string | undefined;
+  if (h && (h.type === 'static' || h.type === 'fastcgi')) given = h.root ?? (h.type === 'static' && h.alias !== undefined ? expandVariables(h.alias, ctx) : undefined);
+  if (given === undefined) return ctx.site?.root ?? '';
+  // A relative root is the data dir's, as static-files.ts resolves it (nginx: its prefix).
+  return isAbsolute(given) ? given : resolve(ctx.table.runtime.dataDir, given);
+}
+
+/** nginx `$realpath_root`: symlinks resolved (a deploy that flips a `current` link); as given when it does not resolve. */
+export function realpathOr(path: string): string {
+  if (path === '') return path;
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppStatus, AppsListResponse } from '../../server-core/contract/apps.js';
 import type { ApiErrorBody } from '../../server-core/contract/api.js';
@@ -86,6 +86,9 @@ describe('app server with real runtimes', { skip }, () => {
     writeFileSync(join(php, 'index.php'), '<?php echo "php ok " . (PHP_MAJOR_VERSION >= 7 ? "modern" : "old") . " " . $_SERVER["REQUEST_METHOD"];\n');
     writeFileSync(join(php, 'length.php'), '<?php echo strlen(file_get_contents("php://input")) . " " . ($_SERVER["CONTENT_LENGTH"] ?? "-");\n');
     writeFileSync(join(php, 'form.php'), '<?php header("X-Form: yes"); echo "hello " . htmlspecialchars($_POST["name"] ?? "nobody") . " via " . $_SERVER["CONTENT_TYPE"];\n');
+    writeFileSync(join(php, 'vars.php'), '<?php foreach (["SCRIPT_FILENAME", "SCRIPT_NAME", "PATH_INFO", "DOCUMENT_ROOT", "X_DOCROOT"] as $k) echo $k, "=", $_SERVER[$k] ?? "(unset)", "\\n";\n');
+    // The site root of the `fastcgi` location below is a deploy's `current` symlink (Laravel's and Symfony's recipes use $realpath_root).
+    symlinkSync(php, join(work, 'php-current'));
     // An "uploaded image" with PHP inside: the classic cgi.fix_pathinfo hole would run it.
     writeFileSync(join(php, 'uploads', 'a.jpg'), '<?php echo "EXECUTED-UPLOAD"; ?>');
 
@@ -102,6 +105,8 @@ describe('app server with real runtimes', { skip }, () => {
       { id: 'flaskmax', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: PYTHON, env: {}, processes: 2, threads: 2, maxRequests: 50, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'php', runtime: 'php-fpm', workingDir: php, entry: '', interpreter: '', env: {}, processes: 2, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'php1', runtime: 'php-fpm', workingDir: php, entry: '', interpreter: '', env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
+      // A PHP-FPM app on a socket of the user's choosing, behind a configured `fastcgi` upstream and location.
+      { id: 'phpvars', runtime: 'php-fpm', workingDir: php, entry: '', interpreter: '', env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: `unix:${join(work, 'phpvars.sock')}`, reloadOnChange: false },
       { id: 'broken', runtime: 'wsgi', workingDir: flask, entry: 'broken:app', interpreter: PYTHON, env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'nomodule', runtime: 'wsgi', workingDir: flask, entry: 'no_such_module:app', interpreter: PYTHON, env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
       { id: 'nointerp', runtime: 'wsgi', workingDir: flask, entry: 'app:app', interpreter: '/nonexistent/bin/python3', env: {}, processes: 1, threads: 1, maxRequests: 0, harakiriS: 0, autostart: true, socket: '', reloadOnChange: false },
@@ -127,10 +132,28 @@ describe('app server with real runtimes', { skip }, () => {
       // The PHP app once more behind HTTPS + HTTP/2 (a certificate from the local CA).
       { ...site('phph2', 'php', false), listen: [{ port: phpTlsPort, tls: true, http2: true }], tls: { certificate: 'auto' } } as unknown as BerthConfig['sites'][number],
       site('broken', 'broken', false),
+      // nginx's PHP recipe as a user writes it in the site editor (the stock params are implied).
+      {
+        id: 'phpvars',
+        names: ['phpvars.localhost'],
+        root: join(work, 'php-current'),
+        locations: [
+          {
+            match: { kind: 'regex', path: '\\.php(/|$)' },
+            handler: {
+              type: 'fastcgi',
+              upstream: 'phpvars-fcgi',
+              splitPathInfo: '^(.+\\.php)(/.+)$',
+              params: { SCRIPT_FILENAME: '$realpath_root$fastcgi_script_name', PATH_INFO: '$fastcgi_path_info', X_DOCROOT: '$document_root' },
+            },
+          },
+        ],
+      } as unknown as BerthConfig['sites'][number],
     );
+    config.upstreams.push({ id: 'phpvars-fcgi', protocol: 'fastcgi', servers: [{ address: `unix:${join(work, 'phpvars.sock')}` }] } as unknown as BerthConfig['upstreams'][number]);
     const applied = await berth.api<unknown>('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
-    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php', 'php1']) {
+    for (const id of ['dj-wsgi', 'dj-uwsgi', 'dj-gunicorn', 'flask', 'flaskmax', 'php', 'php1', 'phpvars']) {
       const a = await untilState(id, ['running', 'failed']);
       assert.equal(a.state, 'running', `${id}: ${a.reason ?? ''} ${a.lastStderr.join('\n')}`);
     }
@@ -303,6 +326,17 @@ describe('app server with real runtimes', { skip }, () => {
     assert.doesNotMatch(direct.body, /EXECUTED-UPLOAD/);
     const missingScript = await get('php', '/nope.php');
     assert.equal(missingScript.status, 404);
+  });
+
+  test('fastcgi_param values with $realpath_root, $fastcgi_script_name, $fastcgi_path_info and $document_root reach PHP expanded', async () => {
+    const r = await waitFor('the phpvars app answering', async () => {
+      const x = await get('phpvars', '/vars.php/extra/path?x=1');
+      return x.status === 200 ? x : undefined;
+    }, 20_000, 200);
+    assert.equal(
+      r.body,
+      `SCRIPT_FILENAME=${realpathSync(join(work, 'php'))}/vars.php\nSCRIPT_NAME=/vars.php\nPATH_INFO=/extra/path\nDOCUMENT_ROOT=${join(work, 'php-current')}\nX_DOCROOT=${join(work, 'php-current')}\n`,
+    );
   });
 
   test('kill -9 of a worker: it is replaced and the app keeps serving', async () => {

@@ -3,7 +3,7 @@
 // HTTP_* (uwsgi_pass_request_headers / fastcgi_pass_request_headers on). Values are byte strings
 // (latin1 in JavaScript) so a UTF-8 URI passes through unchanged.
 import type { RequestContext } from '../request-context.js';
-import { expandVariables, variableValue } from '../variables.js';
+import { expandVariables, realpathOr, variableValue, type HandlerVariables } from '../variables.js';
 
 export type CgiParams = Array<[string, string]>;
 
@@ -76,7 +76,7 @@ function common(ctx: RequestContext, facts: CgiFacts): CgiParams {
 export function uwsgiParams(ctx: RequestContext, facts: CgiFacts, extra: Readonly<Record<string, string>>): CgiParams {
   const params = common(ctx, facts);
   params.splice(5, 0, ['PATH_INFO', ctx.uri]);
-  return finish(ctx, params, extra);
+  return finish(ctx, params, extra, rootVariables(facts));
 }
 
 /** nginx's fastcgi_params plus SCRIPT_FILENAME and PATH_INFO (Debian's snippets/fastcgi-php.conf). */
@@ -94,16 +94,24 @@ export function fastcgiParams(ctx: RequestContext, facts: CgiFacts, extra: Reado
     // php-cgi's cgi.force_redirect wants this (nginx sets it in fastcgi_params).
     ['REDIRECT_STATUS', '200'],
   );
-  return finish(ctx, params, extra);
+  const roots = rootVariables(facts);
+  // The names of nginx's most copied PHP line, `SCRIPT_FILENAME $document_root$fastcgi_script_name;`.
+  const own: HandlerVariables = (name) => (name === 'fastcgi_script_name' ? script.name : name === 'fastcgi_path_info' ? script.pathInfo : roots(name));
+  return finish(ctx, params, extra, own);
+}
+
+/** `$document_root` as the handler decided it (a fastcgi `root`, else the site's). */
+function rootVariables(facts: CgiFacts): HandlerVariables {
+  return (name) => (name === 'document_root' ? facts.documentRoot : name === 'realpath_root' ? realpathOr(facts.documentRoot) : undefined);
 }
 
 /** Headers as HTTP_*, then the location's params (overriding; an empty value removes the variable). */
-function finish(ctx: RequestContext, base: CgiParams, extra: Readonly<Record<string, string>>): CgiParams {
+function finish(ctx: RequestContext, base: CgiParams, extra: Readonly<Record<string, string>>, own: HandlerVariables): CgiParams {
   const out = new Map<string, string>();
   for (const [k, val] of base) out.set(k, val);
   for (const [k, val] of headerParams(ctx.req.rawHeaders)) if (!out.has(k)) out.set(k, val);
   for (const [k, template] of Object.entries(extra)) {
-    const val = expandVariables(template, ctx);
+    const val = expandVariables(template, ctx, own);
     if (val === '') out.delete(k);
     else out.set(k, val);
   }
