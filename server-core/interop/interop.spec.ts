@@ -169,6 +169,29 @@ server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id
     assert.deepEqual(out.warnings.map((w) => w.directive), ['ssl_certificate']);
     assert.match(out.warnings[0]?.message ?? '', /\/etc\/ssl\/s\.crt.*\/etc\/ssl\/s\.key.*tls: auto/);
   });
+
+  it('a location that denies everyone becomes a 403 location; one that lets some clients in stays a warning', () => {
+    // Debian's default site and Laravel's recipe hide files this way; dropped, the rule would have served them.
+    const out = importText(`server { server_name d.test; root /srv/d;
+  location ~ /\\.ht { deny all; }
+  location ~ /\\.(?!well-known).* { deny 10.0.0.0/8; deny all; root /elsewhere; }
+  location /admin/ { allow 127.0.0.1; deny all; }
+  location /team/ { satisfy any; deny all; auth_basic "Team"; auth_basic_user_file /etc/htpasswd; }
+  location /moved { deny all; return 301 /new; }
+}`);
+    const locations = (out.config.sites as BerthConfig['sites'])[0]?.locations ?? [];
+    const byPath = new Map(locations.map((l) => [l.match.path, l.handler]));
+    assert.deepEqual(byPath.get('/\\.ht'), { type: 'return', status: 403 });
+    assert.deepEqual(byPath.get('/\\.(?!well-known).*'), { type: 'return', status: 403 });
+    assert.equal(byPath.get('/admin/')?.type, 'static');
+    assert.equal(byPath.get('/team/')?.type, 'static');
+    assert.deepEqual(byPath.get('/moved'), { type: 'return', status: 301, body: '/new' });
+    assert.deepEqual(
+      out.warnings.map((w) => [w.line, w.directive]),
+      [[4, 'allow'], [4, 'deny'], [5, 'satisfy'], [5, 'deny'], [5, 'auth_basic'], [5, 'auth_basic_user_file'], [6, 'deny']],
+      out.warnings.map(formatWarning).join('\n'),
+    );
+  });
 });
 
 describe('export', () => {

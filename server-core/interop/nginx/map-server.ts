@@ -128,6 +128,13 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
     markAll(b, server.used);
     return [];
   }
+  if (deniesEveryone(scope)) {
+    // `location ~ /\.ht { deny all; }` and friends: Berth's access rules are per site, but a
+    // location that refuses every client is nginx's 403 for any request it matches — carried over
+    // as such (left out, the location would have served the very files it hides).
+    markAll(b, server.used);
+    return [{ match, handler: { type: 'return', status: 403 } }];
+  }
   const handler = mapLocationHandler(b, scope, ctx);
   // Berth keeps these per site: a location's own different value cannot be carried over.
   for (const name of SITE_LEVEL_IN_BERTH) {
@@ -147,6 +154,17 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   if (handler.type === 'static' && handler.root !== undefined) handler.root = absolute(handler.root, b, ctx);
   if (handler.type === 'static' && handler.alias !== undefined) handler.alias = absolute(handler.alias, b, ctx);
   return [{ match, handler }];
+}
+
+/**
+ * True when the location's own access rules refuse everyone: only `deny` rules, one of them
+ * `deny all` (nginx takes the first matching rule, so no order lets a client through), and no
+ * `satisfy any` that would let an authenticated client in instead. A `return` in the location
+ * answers before the access phase (nginx's rewrite phase), so such a location is not one.
+ */
+function deniesEveryone(scope: Scope): boolean {
+  if (scope.hasOwn('allow') || scope.hasOwn('return') || scope.peek('satisfy').at(-1)?.args[0]?.value === 'any') return false;
+  return scope.peekOwn('deny').some((d) => d.args[0]?.value === 'all');
 }
 
 /** After a location is given up on, its directives have all been reported once already. */

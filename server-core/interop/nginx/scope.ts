@@ -49,6 +49,11 @@ export class Scope {
     return this.own.has(name);
   }
 
+  /** Like `get` but does not mark (a look that must not hide the directive's own warning). */
+  peek(name: string): Directive[] {
+    return this.own.get(name) ?? this.parent?.peek(name) ?? [];
+  }
+
   /** Like `ownList` but does not mark. */
   peekOwn(name: string): Directive[] {
     return this.own.get(name) ?? [];
