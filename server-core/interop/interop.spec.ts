@@ -170,6 +170,12 @@ server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id
     assert.match(out.warnings[0]?.message ?? '', /\/etc\/ssl\/s\.crt.*\/etc\/ssl\/s\.key.*tls: auto/);
   });
 
+  it('listen on IPv4 and IPv6 for one port is one listen entry', () => {
+    const out = importText(`server { listen 8080 default_server; listen [::]:8080 default_server; listen 8443 ssl; listen [::]:8443 ssl http2; server_name v.test; root /srv/v; }`);
+    assert.deepEqual((out.config.sites as BerthConfig['sites'])[0]?.listen, [{ port: 8080, defaultServer: true }, { port: 8443, tls: true, http2: true }]);
+    assert.deepEqual(out.warnings, []);
+  });
+
   it('a location that denies everyone becomes a 403 location; one that lets some clients in stays a warning', () => {
     // Debian's default site and Laravel's recipe hide files this way; dropped, the rule would have served them.
     const out = importText(`server { server_name d.test; root /srv/d;

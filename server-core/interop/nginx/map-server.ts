@@ -62,7 +62,13 @@ export function mapServerBlock(block: Directive, http: Scope, ctx: ServerContext
   const listenDirectives = scope.ownList('listen');
   for (const d of listenDirectives) {
     const l = mapListen(d, ctx);
-    if (l) listens.push(l);
+    // `listen 80; listen [::]:80;` (Debian's default site, most recipes): one port to Berth, which
+    // binds each port on 127.0.0.1 and ::1 alike.
+    const same = l && listens.find((x) => x.port === l.port && x.tls === l.tls);
+    if (same && l) {
+      if (l.defaultServer) same.defaultServer = true;
+      if (l.http2) same.http2 = true;
+    } else if (l) listens.push(l);
   }
   if (listens.length > 0 && !isExportedDefaultListen(listenDirectives[0], listens)) site.listen = listens;
 
