@@ -40,7 +40,7 @@ describe('Accept-Encoding negotiation (RFC 9110 §12.5.3)', () => {
 
 describe('compressible types and encoders', () => {
   it('compresses text-like types only', () => {
-    for (const t of ['text/html; charset=utf-8', 'text/css', 'application/javascript; charset=utf-8', 'application/json', 'image/svg+xml', 'application/ld+json', 'application/atom+xml', 'application/wasm']) {
+    for (const t of ['text/html; charset=utf-8', 'text/css', 'application/javascript; charset=utf-8', 'application/json', 'image/svg+xml', 'application/ld+json', 'application/atom+xml', 'application/wasm', 'image/vnd.microsoft.icon', 'image/x-icon']) {
       assert.equal(isCompressibleType(t), true, t);
     }
     for (const t of ['image/png', 'image/jpeg', 'application/zip', 'video/mp4', 'application/octet-stream', 'font/woff2']) assert.equal(isCompressibleType(t), false, t);

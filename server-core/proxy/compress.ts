@@ -67,7 +67,9 @@ export function isCompressibleType(contentType: string): boolean {
     type === 'application/wasm' ||
     type === 'application/manifest+json' ||
     type === 'image/svg+xml' ||
+    // .ico: mime-db's type is the IANA one, image/vnd.microsoft.icon; old tables say image/x-icon.
     type === 'image/x-icon' ||
+    type === 'image/vnd.microsoft.icon' ||
     type === 'font/ttf' ||
     type === 'font/otf'
   );

@@ -66,7 +66,11 @@ describe('byte ranges', () => {
     assert.deepEqual(evaluateRange('bytes=1000-', undefined, size, v), { kind: 'unsatisfiable' });
     assert.deepEqual(evaluateRange('bytes=-0', undefined, size, v), { kind: 'unsatisfiable' });
     assert.deepEqual(evaluateRange('bytes=5-1', undefined, size, v), { kind: 'unsatisfiable' });
-    assert.deepEqual(evaluateRange('bytes=0-', undefined, 0, v), { kind: 'unsatisfiable' });
+  });
+
+  it('an empty file: the whole (empty) file for any range, as nginx answers', () => {
+    assert.deepEqual(evaluateRange('bytes=0-', undefined, 0, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange('bytes=-5', undefined, 0, v), { kind: 'full' });
   });
 
   it('falls back to the whole file for several ranges, bad syntax or other units', () => {

@@ -72,11 +72,13 @@ export type RangeDecision =
 
 /**
  * One byte range → 206; several → the whole file (a server may ignore Range, RFC 9110 §14.2);
- * a syntactically bad header is ignored; a range past the end (or any range of an empty file) → 416.
+ * a syntactically bad header is ignored; a range past the end → 416; any range of an empty file → the whole (empty) file.
  * An If-Range that does not match the current validators also means the whole file.
  */
 export function evaluateRange(range: string | undefined, ifRange: string | undefined, size: number, v: Validators): RangeDecision {
-  if (range === undefined) return { kind: 'full' };
+  // An empty file has no byte to select: nginx answers 200 with the (empty) whole, not 416 —
+  // what a media element's `Range: bytes=0-` for a 0-byte file gets.
+  if (range === undefined || size === 0) return { kind: 'full' };
   const m = /^\s*bytes\s*=\s*(.*)$/i.exec(range);
   if (!m) return { kind: 'full' };
   if (ifRange !== undefined && !ifRangeMatches(ifRange.trim(), v)) return { kind: 'full' };
@@ -88,7 +90,7 @@ export function evaluateRange(range: string | undefined, ifRange: string | undef
   if (first === '' && last === '') return { kind: 'full' };
   if (first === '') {
     const suffix = Number(last);
-    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    if (suffix === 0) return { kind: 'unsatisfiable' };
     return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);

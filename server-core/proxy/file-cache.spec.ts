@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { Coding } from './compress.js';
 import { FileCache } from './file-cache.js';
@@ -31,14 +31,40 @@ describe('open-file cache', () => {
     const { c, cache } = clockedCache();
     const first = await load(cache, path);
     assert.equal(first?.body.toString(), 'version 1');
-    assert.equal(cache.fresh(FileCache.key(dir, path)), first);
+    assert.equal(cache.fresh(FileCache.key(dir, path), path), first);
     c.t += 999;
-    assert.equal(cache.fresh(FileCache.key(dir, path)), first);
+    assert.equal(cache.fresh(FileCache.key(dir, path), path), first);
     c.t += 1;
-    assert.equal(cache.fresh(FileCache.key(dir, path)), undefined, 'expired: the caller re-resolves and calls load');
+    assert.equal(cache.fresh(FileCache.key(dir, path), path), undefined, 'expired: the caller re-resolves and calls load');
     // Unchanged on disk: the same bytes are kept, only the check time moves.
     assert.equal(await load(cache, path), first);
-    assert.equal(cache.fresh(FileCache.key(dir, path)), first);
+    assert.equal(cache.fresh(FileCache.key(dir, path), path), first);
+  });
+
+  it('a fresh entry is not served once its file or a sibling changed, was chmod-ed or is gone (no waiting for validMs)', async () => {
+    const path = join(dir, 'edited.css');
+    await writeFile(path, 'a{}'.repeat(100));
+    await writeFile(`${path}.gz`, gzipSync('a{}'.repeat(100)));
+    const { cache } = clockedCache();
+    const key = FileCache.key(dir, path);
+    const first = await load(cache, path, new Map([['gzip', `${path}.gz`]]));
+    assert.equal(first?.siblings.size, 1);
+    assert.equal(cache.fresh(key, path), first);
+    await writeFile(path, 'b{}'.repeat(100));
+    assert.equal(cache.fresh(key, path), undefined, 'edited: the clock did not move, the stat did');
+    const second = await load(cache, path, new Map([['gzip', `${path}.gz`]]));
+    assert.equal(cache.fresh(key, path), second);
+    await writeFile(`${path}.gz`, gzipSync('b{}'.repeat(100)));
+    assert.equal(cache.fresh(key, path), undefined, 'the precompressed sibling changed');
+    const third = await load(cache, path, new Map([['gzip', `${path}.gz`]]));
+    await chmod(path, 0o000);
+    assert.equal(cache.fresh(key, path), undefined, 'permissions changed (ctime)');
+    await chmod(path, 0o644);
+    await load(cache, path, new Map([['gzip', `${path}.gz`]]));
+    assert.notEqual(cache.fresh(key, path), undefined);
+    await rm(path);
+    assert.equal(cache.fresh(key, path), undefined, 'deleted');
+    assert.ok(third);
   });
 
   it('reloads a file rewritten in place with the same size (mtime/ctime differ)', async () => {
@@ -85,11 +111,11 @@ describe('open-file cache', () => {
       paths.push(p);
     }
     for (const p of paths.slice(0, 3)) await load(cache, p);
-    cache.fresh(FileCache.key(dir, paths[0] ?? '')); // touch e0: e1 is now the oldest
+    cache.fresh(FileCache.key(dir, paths[0] ?? ''), paths[0] ?? ''); // touch e0: e1 is now the oldest
     await load(cache, paths[3] ?? '');
     assert.equal(cache.size, 3);
-    assert.ok(cache.fresh(FileCache.key(dir, paths[0] ?? '')));
-    assert.equal(cache.fresh(FileCache.key(dir, paths[1] ?? '')), undefined);
+    assert.ok(cache.fresh(FileCache.key(dir, paths[0] ?? ''), paths[0] ?? ''));
+    assert.equal(cache.fresh(FileCache.key(dir, paths[1] ?? ''), paths[1] ?? ''), undefined);
 
     const small = clockedCache({ maxEntries: 100, maxBytes: 250 });
     for (const p of paths) await load(small.cache, p);

@@ -1,11 +1,14 @@
 // Open-file cache for small hot static files (PERFORMANCE.md: a cached Buffer with precomputed
-// headers is 0.69–0.82× nginx, stat + stream per request 0.10–0.14×). Like nginx's
-// open_file_cache, an entry is trusted for `validMs` after its last check (open_file_cache_valid;
-// nginx's default is 60 s, Berth checks every second so edits show up at once), then re-checked
-// by path resolution + stat: same inode, size, mtime and ctime keep the bytes, anything else reloads.
+// headers is 0.69–0.82× nginx, stat + stream per request 0.10–0.14×). Every hit stats the path
+// (one synchronous stat, no open or read: nginx without open_file_cache opens and fstat()s the
+// file per request, so an edit, a chmod or a delete shows on the very next request — what a
+// browser reload or a live-reload tool expects). Like nginx's open_file_cache, the full check
+// (path resolution inside the root, precompressed siblings that appeared) runs only every
+// `validMs` (open_file_cache_valid; nginx's default is 60 s, Berth's 1 s): same inode, size,
+// mtime and ctime keep the bytes, anything else reloads.
 // A file changing while it is read is not cached. Bounded by entries and by bytes (bodies and
 // their compressed variants), least recently used first out.
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { compressBuffer, type Coding } from './compress.js';
 import { httpDate, makeEtag } from './conditional.js';
@@ -85,10 +88,16 @@ export class FileCache {
     return this.bytes;
   }
 
-  /** An entry checked less than `validMs` ago: serve it without touching the disk. */
-  fresh(key: string): CachedFile | undefined {
+  /**
+   * An entry fully checked less than `validMs` ago whose file (at `path`, the mapped path) and
+   * cached siblings still stat the same: serve it without reading. Otherwise undefined, and the
+   * caller resolves the path again and calls `load`.
+   */
+  fresh(key: string, path: string): CachedFile | undefined {
     const e = this.entries.get(key);
     if (!e || this.now() - e.checkedAt >= this.validMs) return undefined;
+    if (!statsSame(path, e)) return undefined;
+    for (const sibling of e.siblings.values()) if (!statsSame(sibling.path, sibling)) return undefined;
     // Most recently used last.
     this.entries.delete(key);
     this.entries.set(key, e);
@@ -191,6 +200,17 @@ export class FileCache {
     }
     for (const coding of entry.siblings.keys()) if (!siblingPaths.has(coding)) return false;
     return true;
+  }
+}
+
+/** A synchronous stat on purpose: a cached hit is one syscall, not a thread-pool round trip. */
+function statsSame(path: string, known: FileIdentity): boolean {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st !== undefined && sameIdentity(known, identityOf(st));
+  } catch {
+    // EACCES on a folder, ENOTDIR…: the slow path says which answer it is.
+    return false;
   }
 }
 

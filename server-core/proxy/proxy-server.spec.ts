@@ -219,8 +219,8 @@ describe('proxy server', () => {
   });
 
   it('a directory without index and without autoindex is 403', async () => {
-    // try_files `$uri` with a URI ending in `/` tests for a directory, as in nginx.
-    assert.equal((await get(port, '/strict/')).status, 403);
+    // try_files `$uri` is a file test even for a URI ending in `/` (only an entry written `$uri/` tests for a directory): nginx's 404.
+    assert.equal((await get(port, '/strict/')).status, 404);
     await mkdir(join(dir, 'www', 'noindex'), { recursive: true });
     assert.equal((await get(port, '/noindex/')).status, 403);
   });
@@ -239,7 +239,11 @@ describe('proxy server', () => {
 
   it('try_files: file, directory index, fallback URI, =CODE', async () => {
     assert.equal((await get(port, '/app/real.txt')).body, 'real');
-    assert.equal((await get(port, '/app/dir')).body, 'app dir index');
+    // `$uri/` finds the directory and goes on as `/app/dir`: the slash redirect first, as nginx does.
+    const dir = await get(port, '/app/dir?x=1');
+    assert.equal(dir.status, 301);
+    assert.match(String(dir.headers.location), /\/app\/dir\/\?x=1$/);
+    assert.equal((await get(port, '/app/dir/')).body, 'app dir index');
     const fallback = await get(port, '/app/no/such/page');
     assert.equal(fallback.status, 200);
     assert.equal(fallback.body, 'fallback');

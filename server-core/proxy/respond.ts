@@ -50,8 +50,8 @@ export function sendErrorPage(ctx: RequestContext, status: number, headers: Outg
 }
 
 /** Redirect with an nginx-style page; a target starting with `/` is made absolute (nginx `absolute_redirect on`). */
-export function sendRedirect(ctx: RequestContext, status: number, target: string): void {
-  sendErrorPage(ctx, status, { Location: absoluteUrl(ctx, target) });
+export function sendRedirect(ctx: RequestContext, status: number, target: string, extra: Record<string, string> = {}): void {
+  sendErrorPage(ctx, status, { ...extra, Location: absoluteUrl(ctx, target) });
 }
 
 /**

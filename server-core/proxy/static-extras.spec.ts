@@ -103,10 +103,12 @@ describe('static extras: compression, expires, add_header, open-file cache', () 
     assert.equal(ims.status, 304);
   });
 
-  it('does not compress HEAD, Range requests, small files or binary types', async () => {
+  it('HEAD gets the headers GET would, encoding included (RFC 9110 §9.3.2); no compression for Range requests, small files or binary types', async () => {
+    const get = await fetchRaw(port, '/style.css', { 'accept-encoding': 'gzip' });
     const head = await fetchRaw(port, '/style.css', { 'accept-encoding': 'gzip' }, 'HEAD');
-    assert.equal(head.headers['content-encoding'], undefined);
-    assert.equal(head.headers['content-length'], String(Buffer.byteLength(css)));
+    assert.equal(get.headers['content-encoding'], 'gzip');
+    for (const name of ['content-encoding', 'content-length', 'etag', 'vary', 'content-type']) assert.equal(head.headers[name], get.headers[name], name);
+    assert.equal(head.body.length, 0);
 
     const range = await fetchRaw(port, '/style.css', { 'accept-encoding': 'gzip', range: 'bytes=0-3' });
     assert.equal(range.status, 206);

@@ -7,10 +7,12 @@ import { resolveConfined, type ConfinedResult } from './confined-path.js';
 import type { ContentHandler, ContentResult, RequestContext } from './request-context.js';
 import { normalizePath } from './request-target.js';
 import { logRequestError, sendBody, sendErrorPage, sendRedirect } from './respond.js';
-import { freshCachedFile, sendCachedFile, sendFoundFile } from './static-send.js';
+import { decorationHeaders, freshCachedFile, sendCachedFile, sendFoundFile } from './static-send.js';
 import { expandVariables } from './variables.js';
 
 const DONE: ContentResult = { kind: 'done' };
+/** A directory or file the worker may not read: nginx's 403. */
+const DENIED = new Set(['EACCES', 'EPERM']);
 
 /** Where a URI lives on disk for this location, and the directory it must stay inside. */
 interface FileMapping {
@@ -61,9 +63,13 @@ function fileMapping(ctx: RequestContext, h: StaticHandler): FileMapping | null 
 async function tryFiles(ctx: RequestContext, h: StaticHandler, mapping: FileMapping): Promise<ContentResult> {
   const candidates = h.tryFiles.slice(0, -1);
   for (const candidate of candidates) {
-    const uri = normalizePath(expandVariables(candidate, ctx));
+    // nginx tests for a directory only when the entry is written with a trailing slash (`$uri/`;
+    // `$uri` expanding to `/dir/` is a file test), and goes on with that name minus the slash:
+    // `/blog` + `$uri/` is then the directory's 301 to `/blog/`, as without try_files.
+    const wantDir = candidate.endsWith('/');
+    const expanded = expandVariables(candidate, ctx);
+    const uri = normalizePath(wantDir ? expanded.slice(0, -1) || '/' : expanded);
     if (uri === null) continue;
-    const wantDir = uri.endsWith('/');
     const found = await resolveConfined(mapping.base, mapping.pathFor(uri));
     if (found.kind === 'found' && (wantDir ? found.stat.isDirectory() : found.stat.isFile())) {
       ctx.uri = uri;
@@ -92,18 +98,29 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
 
   if (found.stat.isDirectory()) {
     if (!uri.endsWith('/')) {
-      // nginx answers a directory without its trailing slash with 301 to the slash form.
-      sendRedirect(ctx, 301, `${encodePath(uri)}/${ctx.args === '' ? '' : `?${ctx.args}`}`);
+      // nginx answers a directory without its trailing slash with 301 to the slash form (with the location's `expires` and `add_header`).
+      sendRedirect(ctx, 301, `${encodePath(uri)}/${ctx.args === '' ? '' : `?${ctx.args}`}`, decorationHeaders(ctx, h, 301, Date.now()));
       return DONE;
     }
     for (const name of h.index ?? ctx.site?.index ?? []) {
-      const indexUri = name.startsWith('/') ? name : uri + name;
+      // nginx's index module: an absolute entry (`index index.html /index.php`) is an internal redirect once reached, never tested.
+      if (name.startsWith('/')) return { kind: 'internal-redirect', uri: name, args: ctx.args };
+      const indexUri = uri + name;
       const index = await resolveConfined(mapping.base, mapping.pathFor(indexUri));
       // Like nginx's index module: an internal redirect, so the index file goes through location selection again.
       if (index.kind === 'found' && index.stat.isFile()) return { kind: 'internal-redirect', uri: indexUri, args: ctx.args };
     }
     if (h.autoindex) {
-      const html = renderListing(uri, await readListing(found.realPath));
+      const listing = await readListing(found.realPath).catch((e: NodeJS.ErrnoException) => {
+        if (!DENIED.has(e.code ?? '')) throw e;
+        return null;
+      });
+      if (listing === null) {
+        logRequestError(ctx, 'error', `opendir() "${path}" failed (13: Permission denied)`);
+        sendErrorPage(ctx, 403);
+        return DONE;
+      }
+      const html = renderListing(uri, listing);
       sendBody(ctx, 200, html, 'text/html; charset=utf-8');
       return DONE;
     }

@@ -2,9 +2,10 @@
 // precompressed `.br`/`.gz` sibling like nginx gzip_static, or gzip/brotli on the fly like the
 // gzip filter), answers conditional requests and single ranges for it, and adds `expires` and
 // `add_header`. Small files come from the open-file cache (file-cache.ts); larger ones stream.
-// Compression is skipped for HEAD, for Range requests (ranges apply to the file's own bytes),
-// for non-text types and for bodies under 1 KiB; a compressible response carries
-// `Vary: Accept-Encoding` whatever it chose, so caches keep the variants apart.
+// Compression is skipped for Range requests (ranges apply to the file's own bytes), for non-text
+// types and for bodies under 1 KiB; HEAD gets the headers GET would (RFC 9110 §9.3.2), encoding
+// included. A compressible response carries `Vary: Accept-Encoding` whatever it chose, so caches
+// keep the variants apart.
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -14,7 +15,7 @@ import type { StaticHandler } from '../config/schema.js';
 import { createCompressor, isCompressibleType, MIN_COMPRESS_BYTES, negotiateEncoding, weakEtag, type Coding } from './compress.js';
 import { evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
 import { resolveConfined } from './confined-path.js';
-import { FileCache, type CachedFile } from './file-cache.js';
+import { FileCache, type CachedFile, type Sibling } from './file-cache.js';
 import type { RequestContext } from './request-context.js';
 import { logRequestError, sendBody, sendErrorPage } from './respond.js';
 import { expandVariables } from './variables.js';
@@ -26,6 +27,9 @@ export const fileCache = new FileCache();
 const DECORATED = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 
 const SIBLING_SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz' };
+const NO_SIBLINGS: ReadonlyMap<Coding, Sibling> = new Map();
+/** nginx `expires max`: max-age=315360000 (ten years), as the importer maps it. */
+const EXPIRES_MAX_S = 315_360_000;
 
 /** A file the handler resolved inside its root. */
 export interface FoundFile {
@@ -46,7 +50,8 @@ export function decorationHeaders(ctx: RequestContext, h: StaticHandler, status:
       out.Expires = 'Thu, 01 Jan 1970 00:00:01 GMT';
       out['Cache-Control'] = 'no-cache';
     } else {
-      out.Expires = httpDate(nowMs + h.expiresS * 1000);
+      // nginx `expires max` sends a fixed date, not ten years from now.
+      out.Expires = h.expiresS === EXPIRES_MAX_S ? 'Thu, 31 Dec 2037 23:55:55 GMT' : httpDate(nowMs + h.expiresS * 1000);
       out['Cache-Control'] = `max-age=${h.expiresS}`;
     }
   }
@@ -56,9 +61,9 @@ export function decorationHeaders(ctx: RequestContext, h: StaticHandler, status:
   return out;
 }
 
-/** Served from memory without a disk access when the cache checked this file less than a second ago. */
+/** Served from memory, after one stat, when the cache fully checked this file less than a second ago (file-cache.ts). */
 export function freshCachedFile(base: string, mappedPath: string): CachedFile | undefined {
-  return fileCache.fresh(FileCache.key(base, mappedPath));
+  return fileCache.fresh(FileCache.key(base, mappedPath), mappedPath);
 }
 
 export async function sendFoundFile(ctx: RequestContext, h: StaticHandler, file: FoundFile): Promise<void> {
@@ -74,8 +79,10 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
   const { req } = ctx;
   const contentType = typeOf(mappedPath);
   const onTheFly = h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES;
-  const varies = onTheFly || entry.siblings.size > 0;
-  const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...entry.siblings.keys()]);
+  // The entry is shared by every location mapping to this file: its siblings count only where compression is on.
+  const siblings = h.compress ? entry.siblings : NO_SIBLINGS;
+  const varies = onTheFly || siblings.size > 0;
+  const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...siblings.keys()]);
 
   let body = entry.body;
   let validators: Validators = { etag: entry.etag, mtimeMs: entry.mtimeMs };
@@ -83,7 +90,7 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
   let lastModified = entry.lastModified;
   let encoding: Coding | null = null;
   if (coding !== null) {
-    const sibling = entry.siblings.get(coding);
+    const sibling = siblings.get(coding);
     if (sibling) {
       body = sibling.body;
       validators = { etag: sibling.etag, mtimeMs: sibling.mtimeMs };
@@ -134,12 +141,20 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
   let encoding: Coding | null = null;
   let compressOnTheFly = false;
   try {
-    handle = await open(siblingPath ?? file.realPath, 'r');
-    if (siblingPath !== undefined) encoding = coding;
+    try {
+      handle = await open(siblingPath ?? file.realPath, 'r');
+      if (siblingPath !== undefined) encoding = coding;
+    } catch (e) {
+      if (siblingPath === undefined) throw e;
+      // The sibling vanished since it was found: serve the file itself.
+      handle = await open(file.realPath, 'r');
+    }
   } catch (e) {
-    if (siblingPath === undefined) throw e;
-    // The sibling vanished since it was found: serve the file itself.
-    handle = await open(file.realPath, 'r');
+    // Found by stat but not readable (mode 000, say), or gone since: nginx's 403 / 404.
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOENT') throw e;
+    logRequestError(ctx, 'error', `open() "${file.mappedPath}" failed (${code === 'ENOENT' ? '2: No such file or directory' : '13: Permission denied'})`);
+    return sendErrorPage(ctx, code === 'ENOENT' ? 404 : 403);
   }
   let streaming = false;
   try {
@@ -213,10 +228,10 @@ function writeHead(
   for (const [k, v] of Object.entries(decorationHeaders(ctx, h, status, Date.now()))) res.setHeader(k, v);
 }
 
-/** HEAD and Range requests get the identity representation. */
+/** Range requests get the identity representation. */
 function chooseCoding(ctx: RequestContext, available: readonly Coding[]): Coding | null {
   const { req } = ctx;
-  if (available.length === 0 || req.method === 'HEAD' || req.headers.range !== undefined) return null;
+  if (available.length === 0 || req.headers.range !== undefined) return null;
   return negotiateEncoding(headerValue(req.headers['accept-encoding']), available);
 }
 

@@ -33,6 +33,10 @@ function configFor(port: number, root: string): string {
         location = /forbidden { return 403; }
         location = /made.json { return 201 '{"made":true}'; }
         location /cached/ { expires 1h; }
+        location /forever/ { expires max; }
+        location /deco/ { add_header X-Deco yes; expires 1h; }
+        location /absidx/ { index nothere.html /absidx-target; }
+        location = /absidx-target { return 200 "absolute index entry"; }
     }
 }
 `;
@@ -61,6 +65,13 @@ const corpus: CorpusCase[] = [
   { name: 'try_files falls back', path: '/spa/deep/link' },
   { name: 'try_files finds the file', path: '/spa/real.html' },
   { name: 'try_files =404', path: '/strict/none' },
+  { name: 'try_files $uri/ on a directory without its slash redirects', path: '/spa/sub' },
+  { name: 'try_files $uri/ on a directory with its slash serves its index', path: '/spa/sub/' },
+  { name: 'try_files $uri is a file test: a directory does not match', path: '/strict/' },
+  { name: 'an absolute index entry is an internal redirect', path: '/absidx/' },
+  { name: 'directory redirect carries add_header and expires', path: '/deco/sub', compareHeaders: ['x-deco'] },
+  { name: 'expires max', path: '/forever/f.html' },
+  { name: 'range of an empty file', path: '/empty.bin', headers: { Range: 'bytes=0-' } },
   { name: 'redirect to a path', path: '/old' },
   { name: 'redirect to a URL', path: '/elsewhere' },
   { name: 'return without text', path: '/teapot' },
@@ -100,12 +111,18 @@ function writeSite(root: string): void {
   file('site/spa/real.html', 'spa real\n');
   file('site/cached/c.html', 'cached\n');
   file('site/with space.html', 'space\n');
+  file('site/spa/sub/index.html', 'spa sub index\n');
+  file('site/strict/index.html', 'strict index\n');
+  file('site/absidx/other.html', 'not an index\n');
+  file('site/deco/sub/index.html', 'deco sub\n');
+  file('site/forever/f.html', 'forever\n');
+  file('site/empty.bin', '');
   file('site/prefixes', 'prefixes file\n');
   file('assets/app.js', 'console.log(1)\n');
   file('assets/note.txt', 'note\n');
   // Fixed times: both servers see the same mtimes (ETag and Last-Modified come from them).
   const fixed = new Date('2024-05-01T12:00:00Z');
-  for (const rel of ['site/index.html', 'site/style.css', 'site/sub/index.html', 'site/spa/index.html', 'site/spa/real.html', 'site/cached/c.html', 'site/with space.html', 'site/prefixes', 'site/docs/a.txt', 'assets/app.js', 'assets/note.txt']) {
+  for (const rel of ['site/spa/sub/index.html', 'site/forever/f.html', 'site/empty.bin', 'site/index.html', 'site/style.css', 'site/sub/index.html', 'site/spa/index.html', 'site/spa/real.html', 'site/cached/c.html', 'site/with space.html', 'site/prefixes', 'site/docs/a.txt', 'assets/app.js', 'assets/note.txt']) {
     utimesSync(join(root, rel), fixed, fixed);
   }
 }

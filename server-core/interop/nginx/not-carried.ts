@@ -56,7 +56,7 @@ export const NOT_CARRIED: Readonly<Record<string, string>> = {
   log_format: 'Berth writes access logs in the combined format; custom formats are not carried over',
   error_log: "Berth keeps its error log in its data dir (logs/); this path is not used",
   error_page: "custom error pages are not in Berth's model; Berth answers with nginx-style error pages",
-  charset: "Berth does not add a charset to Content-Type; not carried over",
+  charset: "Berth labels text types itself as UTF-8 (`; charset=utf-8`, what `charset utf-8` does for static files); not carried over",
   source_charset: "Berth does not convert charsets; not carried over",
   server_tokens: 'Berth sends its own Server header',
   default_type: "Berth's default type is application/octet-stream, like nginx's stock config; other defaults are not carried over",
