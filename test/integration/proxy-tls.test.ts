@@ -229,6 +229,51 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     assert.equal(after.status, 200);
   });
 
+  test('an imported RSA certificate with its intermediate is served for its name next to auto (ECDSA) ones', async () => {
+    // A company-CA-style chain made with openssl: root → intermediate → RSA leaf for c.localhost.
+    const pki = join(berth.dataDir, 'pki');
+    mkdirSync(pki);
+    const ossl = (...args: string[]) => run('openssl', args, { cwd: pki });
+    await ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-days', '30', '-subj', '/CN=Test Root');
+    writeFileSync(join(pki, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+    writeFileSync(join(pki, 'leaf.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:c.localhost\n');
+    await ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'int.key', '-out', 'int.csr', '-subj', '/CN=Test Intermediate');
+    await ossl('x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'int.pem', '-days', '30', '-extfile', 'ca.ext');
+    await ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=c.localhost');
+    await ossl('x509', '-req', '-in', 'leaf.csr', '-CA', 'int.pem', '-CAkey', 'int.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '30', '-extfile', 'leaf.ext');
+    const read = (f: string) => readFileSync(join(pki, f), 'utf8');
+    const imported = await berth.api<{ id?: string }>('/api/v1/certs/import', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ certPem: read('leaf.pem'), keyPem: read('leaf.key'), chainPem: read('int.pem'), id: 'company-c' }) });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    mkdirSync(join(berth.dataDir, 'www-c'), { recursive: true });
+    writeFileSync(join(berth.dataDir, 'www-c', 'index.html'), 'site c\n');
+    const site = { id: 'c', names: ['c.localhost'], root: join(berth.dataDir, 'www-c'), listen: [{ port: tlsPort, tls: true, http2: true, defaultServer: false }], tls: { certificate: 'company-c', redirectHttp: false, hstsMaxAgeS: 0 } };
+    await putConfig({ ...config, sites: [...config.sites, site] as BerthConfig['sites'] });
+    // curl and node:tls offer ECDSA first, as browsers do: the old listener gave them the default site's ECDSA certificate.
+    const pids = await proxyPids();
+    const leaf = new X509Certificate(read('leaf.pem')).raw;
+    await waitFor('every worker serving c.localhost its RSA certificate', async () => ((await everyWorker(tlsPort, 'c.localhost', read('root.pem'), pids, (p) => p.status === 200 && p.certDer.equals(leaf))) ? true : undefined), 20_000, 100);
+    const r = await curl(['--cacert', join(pki, 'root.pem'), '--resolve', `c.localhost:${tlsPort}:127.0.0.1`, `https://c.localhost:${tlsPort}/`]);
+    assert.equal(`${r.code} ${r.stdout}`, '0 site c\n', r.stderr);
+    const chain = await new Promise<string>((resolve) => {
+      const child = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${tlsPort}`, '-servername', 'c.localhost', '-showcerts'], { encoding: 'utf8', timeout: 10_000 }, (_err, stdout) => resolve(stdout));
+      child.stdin?.end();
+    });
+    assert.equal((chain.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length, 2, 'leaf and intermediate');
+    // The others keep theirs.
+    assert.match(await servedCertText(tlsPort, 'a.localhost'), /DNS:a\.localhost/);
+    assert.match(await servedCertText(tlsPort, null), /DNS:a\.localhost/);
+    await putConfig(config);
+  });
+
+  test('plain HTTP sent to the HTTPS port gets nginx\'s 400 "The plain HTTP request was sent to HTTPS port"', async () => {
+    const r = await curl(['-s', '-D', '-', `http://127.0.0.1:${tlsPort}/`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(r.stdout, /<title>400 The plain HTTP request was sent to HTTPS port<\/title>/);
+    // The workers still serve TLS on the port.
+    assert.equal((await httpsGet(tlsPort, 'a.localhost', ca)).status, 200);
+  });
+
   test('TLS 1.1 and below are refused', async () => {
     const r = await curl(['--tlsv1.0', '--tls-max', '1.1', '--ciphers', 'DEFAULT@SECLEVEL=0', '-k', `https://127.0.0.1:${tlsPort}/`]);
     assert.notEqual(r.code, 0);

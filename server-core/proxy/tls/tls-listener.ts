@@ -3,11 +3,21 @@
 // session tickets, the handshake timeout and ALPN come from node:tls as they are. After the
 // handshake: ALPN `h2` → node:http2 (h2-front.ts), anything else → the HTTP/1.1 engine.
 //
-// Certificates: SNI picks the site's context from the SniStore (certificates swap there without a
-// restart; a handshake already past its SNI callback keeps the context it got). A client that sends
-// no SNI (an IP address in the URL) gets the port's default site's certificate, as nginx does.
+// Certificates: the ClientHello's server name (client-hello.ts, read before node:tls sees the
+// connection) picks one of two servers. A client naming a host goes to a server with no
+// certificate of its own, whose SNI callback sets the site's from the SniStore (certificates swap
+// there without a restart). A client naming none (an IP address in the URL) goes to a server whose
+// certificate is the port's default site's, as nginx does. One server with a default certificate
+// and the SNI callback would not do: node:tls adds the SNI context's certificate to the one already
+// there, one slot per key type, and the client's preferred type wins — a site's imported RSA
+// certificate lost to the default site's ECDSA one for every modern client.
+// Plain HTTP sent to the port gets nginx's 400 "The plain HTTP request was sent to HTTPS port".
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
+import { SERVER_HEADER } from '../error-pages.js';
+import { httpDateNow } from '../http1/response.js';
+import { MAX_CLIENT_HELLO_BYTES, readClientHello } from './client-hello.js';
 import type { SniStore } from './sni-store.js';
 
 /**
@@ -45,34 +55,67 @@ export interface TlsFrontOptions {
 }
 
 export class TlsFront {
-  private readonly server: Server;
+  /** Handshakes that name a server: no certificate until the SNI callback gives the site's. */
+  private readonly named: Server;
+  /** Handshakes without a server name: the port's default site's certificate. */
+  private readonly unnamed: Server;
   private defaultPem = '';
 
   constructor(private readonly options: TlsFrontOptions) {
-    this.server = createServer({
-      minVersion: 'TLSv1.2',
+    const common = {
+      minVersion: 'TLSv1.2' as const,
       ciphers: MOZILLA_INTERMEDIATE_CIPHERS,
       ALPNProtocols: options.http2 ? ['h2', 'http/1.1'] : ['http/1.1'],
-      SNICallback: (servername, cb) => cb(null, options.sni.contextFor(servername, options.configPort) ?? undefined),
       sessionTimeout: SESSION_TIMEOUT_S,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
-    });
-    this.server.on('secureConnection', (socket: TLSSocket) => {
-      if (socket.alpnProtocol === 'h2') options.onHttp2(socket);
-      else options.onHttp1(socket);
-    });
-    // Failed handshakes (wrong version, no shared cipher, a scanner) end that socket only.
-    this.server.on('tlsClientError', (_err, socket) => socket.destroy());
+      // One set of ticket keys for both servers (and every worker): a ticket resumes on either.
+      ticketKeys: options.ticketKeys ?? randomBytes(48),
+    };
+    this.named = createServer({ ...common, SNICallback: (servername, cb) => cb(null, options.sni.contextFor(servername, options.configPort) ?? undefined) });
+    this.unnamed = createServer(common);
+    for (const server of [this.named, this.unnamed]) {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        if (socket.alpnProtocol === 'h2') options.onHttp2(socket);
+        else options.onHttp1(socket);
+      });
+      // Failed handshakes (wrong version, no shared cipher, a scanner) end that socket only.
+      server.on('tlsClientError', (_err, socket) => socket.destroy());
+    }
   }
 
   get http2(): boolean {
     return this.options.http2;
   }
 
-  /** A freshly accepted TCP socket of this port. */
+  /** A freshly accepted TCP socket of this port: its first bytes say which server takes it. */
   accept(socket: Socket): void {
-    this.server.emit('connection', socket);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    const ignore = (): void => undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', ignore);
+      socket.off('close', onClose);
+      socket.pause();
+    };
+    const onClose = (): void => clearTimeout(timer);
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      total += chunk.length;
+      const buf = chunks.length === 1 ? chunk : Buffer.concat(chunks, total);
+      const hello = readClientHello(buf);
+      if (hello.kind === 'partial' && total <= MAX_CLIENT_HELLO_BYTES) return;
+      done();
+      if (hello.kind === 'http') return refusePlainHttp(socket);
+      // Put the bytes back: node:tls feeds a wrapped socket's buffered data to the handshake first.
+      socket.unshift(buf);
+      (hello.kind === 'tls' && hello.servername !== null ? this.named : this.unnamed).emit('connection', socket);
+    };
+    socket.on('data', onData);
+    socket.on('error', ignore);
+    socket.once('close', onClose);
   }
 
   /**
@@ -83,7 +126,21 @@ export class TlsFront {
     const pem = `${cert}\n${key}`;
     if (pem === this.defaultPem) return;
     this.defaultPem = pem;
-    const options: SecureContextOptions = { cert, key, minVersion: 'TLSv1.2', ciphers: MOZILLA_INTERMEDIATE_CIPHERS, ticketKeys: this.server.getTicketKeys() };
-    this.server.setSecureContext(options);
+    const options: SecureContextOptions = { cert, key, minVersion: 'TLSv1.2', ciphers: MOZILLA_INTERMEDIATE_CIPHERS, ticketKeys: this.unnamed.getTicketKeys() };
+    this.unnamed.setSecureContext(options);
   }
+}
+
+/** How long the refused plain-HTTP client has to read the 400 before the socket is destroyed. */
+const PLAIN_HTTP_LINGER_MS = 5_000;
+
+/** nginx's answer (its 497, sent as 400) to an HTTP request on a TLS port; the rest of what the client sends is read and dropped. */
+function refusePlainHttp(socket: Socket): void {
+  const reason = 'The plain HTTP request was sent to HTTPS port';
+  const body = `<html><head><title>400 ${reason}</title></head><body><center><h1>400 Bad Request</h1></center><center>${reason}</center><hr><center>${SERVER_HEADER}</center></body></html>`;
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 400 Bad Request\r\nServer: ${SERVER_HEADER}\r\nDate: ${httpDateNow()}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  // Reading on: closing with unread bytes would reset the connection before the client reads the answer.
+  socket.resume();
+  setTimeout(() => socket.destroy(), PLAIN_HTTP_LINGER_MS).unref();
 }
