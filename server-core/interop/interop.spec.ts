@@ -170,6 +170,19 @@ server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id
     assert.match(out.warnings[0]?.message ?? '', /\/etc\/ssl\/s\.crt.*\/etc\/ssl\/s\.key.*tls: auto/);
   });
 
+  it('a location\'s allow/deny rules are one ordered list, compared whole with the site\'s', () => {
+    const out = importText(`server { server_name r.test; root /srv/r; allow 127.0.0.1; deny all;
+  location /same/ { allow 127.0.0.1; deny all; }
+  location /admin/ { deny all; }
+  location /swapped/ { deny all; allow 127.0.0.1; }
+}`);
+    const byPath = new Map(((out.config.sites as BerthConfig['sites'])[0]?.locations ?? []).map((l) => [l.match.path, l.handler]));
+    assert.equal(byPath.get('/same/')?.type, 'static');
+    // Its own list replaces the site's in nginx: everyone is refused there, the site's allow notwithstanding.
+    assert.deepEqual(byPath.get('/admin/'), { type: 'return', status: 403 });
+    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [[4, 'deny'], [4, 'allow']], out.warnings.map(formatWarning).join('\n'));
+  });
+
   it('listen on IPv4 and IPv6 for one port is one listen entry', () => {
     const out = importText(`server { listen 8080 default_server; listen [::]:8080 default_server; listen 8443 ssl; listen [::]:8443 ssl http2; server_name v.test; root /srv/v; }`);
     assert.deepEqual((out.config.sites as BerthConfig['sites'])[0]?.listen, [{ port: 8080, defaultServer: true }, { port: 8443, tls: true, http2: true }]);
@@ -192,6 +205,7 @@ server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id
     assert.equal(byPath.get('/admin/')?.type, 'static');
     assert.equal(byPath.get('/team/')?.type, 'static');
     assert.deepEqual(byPath.get('/moved'), { type: 'return', status: 301, body: '/new' });
+    assert.ok(out.warnings.every((w) => w.line !== 2 && w.line !== 3), 'the 403 locations carry over whole');
     assert.deepEqual(
       out.warnings.map((w) => [w.line, w.directive]),
       [[4, 'allow'], [4, 'deny'], [5, 'satisfy'], [5, 'deny'], [5, 'auth_basic'], [5, 'auth_basic_user_file'], [6, 'deny']],

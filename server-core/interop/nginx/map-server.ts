@@ -143,7 +143,13 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   }
   const handler = mapLocationHandler(b, scope, ctx);
   // Berth keeps these per site: a location's own different value cannot be carried over.
+  const ownRules = accessRules(scope);
+  if (ownRules.length > 0 && ruleText(ownRules) !== ruleText(inheritedAccessRules(server))) {
+    for (const d of ownRules) ctx.sink.add(d, d.name, `is a per-site setting in Berth; this location's own access rules are not carried over (the site's apply)`);
+  }
+  for (const d of ownRules) server.used.add(d);
   for (const name of SITE_LEVEL_IN_BERTH) {
+    if (name === 'allow' || name === 'deny') continue;
     for (const d of scope.peekOwn(name)) {
       server.used.add(d);
       const own = argValues(d).join(' ');
@@ -160,6 +166,24 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   if (handler.type === 'static' && handler.root !== undefined) handler.root = absolute(handler.root, b, ctx);
   if (handler.type === 'static' && handler.alias !== undefined) handler.alias = absolute(handler.alias, b, ctx);
   return [{ match, handler }];
+}
+
+/** A level's own allow/deny rules in file order: nginx checks them as one ordered list. */
+function accessRules(scope: Scope): Directive[] {
+  return [...scope.peekOwn('allow'), ...scope.peekOwn('deny')].sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1));
+}
+
+/** The rules a level inherits: the nearest level with any allow/deny replaces the whole list (nginx). */
+function inheritedAccessRules(scope: Scope): Directive[] {
+  for (let s: Scope | null = scope; s !== null; s = s.parent) {
+    const rules = accessRules(s);
+    if (rules.length > 0) return rules;
+  }
+  return [];
+}
+
+function ruleText(rules: readonly Directive[]): string {
+  return rules.map((d) => `${d.name} ${argValues(d).join(' ')}`).join('; ');
 }
 
 /**
