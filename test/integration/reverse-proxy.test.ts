@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
@@ -66,6 +67,11 @@ describe('reverse proxy through berth serve', () => {
   let c: TestUpstream;
   let backupServer: TestUpstream;
   let dead: number;
+  /** Takes a keep-alive GET, then resets on any POST (an app that crashed on it). */
+  let replay: TestUpstream;
+  let postsSeen = 0;
+  /** Sends a head and part of the body, then cuts the connection. */
+  let cut: TestUpstream;
 
   const config = (extra: { haServers?: string[]; backupPrimary?: string } = {}): BerthConfigInput => ({
     schemaVersion: 1,
@@ -84,6 +90,8 @@ describe('reverse proxy through berth serve', () => {
           { match: { kind: 'prefix', path: '/spread/' }, handler: { type: 'proxy', upstream: 'spread' } },
           { match: { kind: 'prefix', path: '/backup/' }, handler: { type: 'proxy', upstream: 'withbackup' } },
           { match: { kind: 'prefix', path: '/ha/' }, handler: { type: 'proxy', upstream: 'ha' } },
+          { match: { kind: 'prefix', path: '/replay/' }, handler: { type: 'proxy', upstream: 'replay' } },
+          { match: { kind: 'prefix', path: '/midbody/' }, handler: { type: 'proxy', upstream: 'midbody' } },
         ],
       },
     ],
@@ -93,6 +101,8 @@ describe('reverse proxy through berth serve', () => {
       { id: 'spread', servers: [{ address: `127.0.0.1:${a.port}`, weight: 2 }, { address: `127.0.0.1:${b.port}` }, { address: `127.0.0.1:${c.port}` }] },
       { id: 'withbackup', servers: [{ address: extra.backupPrimary ?? `127.0.0.1:${a.port}` }, { address: `127.0.0.1:${backupServer.port}`, backup: true }] },
       { id: 'ha', servers: (extra.haServers ?? [`127.0.0.1:${b.port}`, `127.0.0.1:${c.port}`]).map((address) => ({ address })) },
+      { id: 'replay', servers: [{ address: `127.0.0.1:${replay.port}` }] },
+      { id: 'midbody', servers: [{ address: `127.0.0.1:${cut.port}`, maxFails: 1, failTimeoutS: 60 }, { address: `127.0.0.1:${c.port}` }] },
     ],
   });
 
@@ -109,6 +119,17 @@ describe('reverse proxy through berth serve', () => {
 
   before(async () => {
     [a, b, c, backupServer] = await Promise.all([startUpstream('a'), startUpstream('b'), startUpstream('c'), startUpstream('backup')]);
+    replay = await startUpstream('replay', (req) => {
+      if (req.method !== 'POST') return false;
+      postsSeen++;
+      req.socket.destroy();
+      return true;
+    });
+    cut = await startUpstream('cut', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('x'.repeat(10), () => setTimeout(() => res.socket?.destroy(), 20));
+      return true;
+    });
     dead = await closedPort();
     berth = await startBerth();
     port = (await berth.status()).proxy.httpPort;
@@ -118,7 +139,7 @@ describe('reverse proxy through berth serve', () => {
   after(async () => {
     await berth?.stop('SIGKILL');
     berth?.cleanup();
-    for (const u of [a, b, c, backupServer]) await u?.kill();
+    for (const u of [a, b, c, backupServer, replay, cut]) await u?.kill();
   });
 
   test('the upstream sees $proxy_host, forwarding headers, set headers, and no hop-by-hop headers', async () => {
@@ -320,6 +341,33 @@ describe('reverse proxy through berth serve', () => {
       assert.equal(res.status, 200);
       assert.equal(json<EchoAnswer>(res).url, `/echo/after-abort-${i}`);
     }
+  });
+
+  test('a POST that a kept-alive upstream connection fails on is not sent again (nginx: non-idempotent requests are not resent)', async () => {
+    // One client connection, so the GET that leaves an idle upstream socket and the POST meet the same worker.
+    const client = createConnection({ host: '127.0.0.1', port });
+    let text = '';
+    client.setEncoding('latin1');
+    client.on('data', (d: string) => (text += d));
+    client.write(`GET /replay/warm HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+    await waitFor('the warm-up answer', () => (text.includes('/replay/warm') && /(\}|\r\n0\r\n\r\n)$/.test(text) ? true : undefined), 5_000, 10);
+    client.write(`POST /replay/order HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\norder=1`);
+    await waitFor('the POST answered', () => (/HTTP\/1\.1 502 /.test(text) ? true : undefined), 5_000, 10);
+    client.destroy();
+    assert.equal(postsSeen, 1, 'the upstream saw the POST once');
+  });
+
+  test('an upstream that cuts a response after its header is not counted failed (max_fails), as in nginx', async () => {
+    let cutHits = 0;
+    for (let i = 0; i < 12; i++) {
+      const r = await send(port, '/midbody/x').catch(() => null);
+      if (r === null) cutHits++; // the truncated response: the client's connection is closed mid-body
+    }
+    // With max_fails=1 the old proxy took the server out for 60 s after its first cut (once per worker).
+    assert.ok(cutHits >= 4, `the cutting server kept its turns: ${cutHits} of 12`);
+    const servers = (await berth.api<UpstreamsResponse>('/api/v1/upstreams')).body.upstreams.find((u) => u.id === 'midbody')?.servers;
+    assert.equal(servers?.find((x) => x.address === `127.0.0.1:${cut.port}`)?.state, 'up');
+    await errorLogWith(berth, 'upstream prematurely closed connection while reading upstream');
   });
 
   test('the validator refuses unknown upstreams, url+upstream together, non-http upstreams', async () => {

@@ -199,8 +199,13 @@ class ProxyRequestRun implements ResponseSink {
           return 'done';
         }
         const untouched = !exchange.responseStarted && !exchange.bodyStarted && !ctx.res.headersSent;
-        if (pooled.reused && untouched && error.kind !== 'timeout' && error.kind !== 'invalid' && stale < MAX_STALE_RETRIES) continue;
-        this.failed(peer, error, started, exchange.bytesIn, exchange.bytesOut);
+        // A kept-alive socket the server closed an instant ago: once more on a fresh one — but, as
+        // nginx, never a method that is not idempotent (RFC 9110 §9.2.2): the server may have
+        // received it before it reset (an app that crashed mid-POST), and a resend runs it twice.
+        if (pooled.reused && untouched && error.kind !== 'timeout' && error.kind !== 'invalid' && stale < MAX_STALE_RETRIES && IDEMPOTENT.has(this.method)) continue;
+        // nginx counts a server failed (max_fails) only until the response header is processed;
+        // a response cut short after it still goes to the error log, not to the server's failures.
+        this.failed(peer, error, started, exchange.bytesIn, exchange.bytesOut, !ctx.res.headersSent);
         // The request went out with the exchange's first write: only idempotent methods are resent.
         const retry = untouched && error.kind !== 'invalid' && IDEMPOTENT.has(this.method);
         return { error, retry };
@@ -341,8 +346,8 @@ class ProxyRequestRun implements ResponseSink {
 
   private lastUpgradeHead: ResponseHead | null = null;
 
-  private failed(peer: UpstreamPeer, error: UpstreamError, started: number, bytesIn: number, bytesOut: number): void {
-    peer.finished(Date.now(), true);
+  private failed(peer: UpstreamPeer, error: UpstreamError, started: number, bytesIn: number, bytesOut: number, countsAsFailure = true): void {
+    peer.finished(Date.now(), countsAsFailure);
     recordUpstream(this.group.id, peer.address.label, error.status, performance.now() - started, bytesIn, bytesOut);
     logUpstreamError(this.ctx, error.message, this.upstreamUrl(peer));
   }
