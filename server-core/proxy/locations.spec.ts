@@ -71,6 +71,16 @@ describe('location selection (nginx order)', () => {
     assert.deepEqual(hit.captures.named, { name: 'bob' });
   });
 
+  it('a passing prefix location answers its path without the slash with a redirect (nginx auto_redirect), before regexes, not over `=`', () => {
+    const pass = compileLocation({ kind: 'prefix', path: '/app/' }, { type: 'proxy', upstream: 'u' } as never);
+    const stat = compileLocation({ kind: 'prefix', path: '/files/' }, { type: 'static' } as never);
+    const all = [loc('prefix', '/', 'root'), pass, stat, loc('regex', '^/app$', 'regex')];
+    assert.deepEqual(selectLocation(all, '/app'), { location: pass, captures: { positional: [], named: {} }, slashRedirect: true });
+    assert.equal(selectLocation(all, '/app/x')?.slashRedirect, undefined);
+    assert.equal(pick(all, '/files'), 'root', 'a static location gets no such redirect (the file handler redirects directories itself)');
+    assert.equal(pick([loc('exact', '/app', 'exact'), pass], '/app'), 'exact');
+  });
+
   it('returns null when nothing matches', () => {
     assert.equal(selectLocation([loc('prefix', '/only/', 'x')], '/other'), null);
   });

@@ -27,7 +27,15 @@ export const NO_CAPTURES: Captures = { positional: [], named: {} };
 export interface LocationHit {
   location: CompiledLocation;
   captures: Captures;
+  /**
+   * nginx's auto_redirect: the URI is a `*_pass` prefix location's path without its trailing
+   * slash (`/app` for `location /app/ { proxy_pass … }`): answered with 301 to the location's path.
+   */
+  slashRedirect?: true;
 }
+
+/** Handlers that pass requests on (nginx sets auto_redirect for proxy_pass, uwsgi_pass, fastcgi_pass…). */
+const PASSING = new Set(['proxy', 'uwsgi', 'fastcgi', 'app']);
 
 export function compileLocation(match: LocationMatch, handler: Handler, implicit = false): CompiledLocation {
   let regex: RegExp | null = null;
@@ -40,14 +48,18 @@ export function compileLocation(match: LocationMatch, handler: Handler, implicit
 
 export function selectLocation(locations: readonly CompiledLocation[], uri: string): LocationHit | null {
   let longest: CompiledLocation | null = null;
+  let slashOf: CompiledLocation | null = null;
   for (const loc of locations) {
     const { kind, path } = loc.match;
     if (kind === 'exact') {
       if (path === uri) return { location: loc, captures: NO_CAPTURES };
     } else if (kind === 'prefix' || kind === 'prefix-stop') {
       if (uri.startsWith(path) && (longest === null || path.length > longest.match.path.length)) longest = loc;
+      else if (path.length === uri.length + 1 && path.endsWith('/') && path.startsWith(uri) && PASSING.has(loc.handler.type)) slashOf = loc;
     }
   }
+  // nginx decides this in the prefix search, before any regex location is tried.
+  if (slashOf) return { location: slashOf, captures: NO_CAPTURES, slashRedirect: true };
   if (longest?.match.kind === 'prefix-stop') return { location: longest, captures: NO_CAPTURES };
   for (const loc of locations) {
     if (loc.regex === null) continue;

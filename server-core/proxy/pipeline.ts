@@ -16,7 +16,8 @@ import { NO_CAPTURES, selectLocation } from './locations.js';
 import { rawHeader, rawHeaderCount } from './raw-headers.js';
 import { requestLineOf, type ListenerInfo, type RequestContext } from './request-context.js';
 import { normalizePath, parseRequestTarget } from './request-target.js';
-import { logRequestError, sendErrorPage } from './respond.js';
+import { logRequestError, sendErrorPage, sendRedirect } from './respond.js';
+import { encodePath } from './static-files.js';
 import type { RoutingTable } from './routing-table.js';
 import { applyHttpsPolicy, type TlsPortOf } from './tls/https-policy.js';
 import { normalizeHost, selectByHost } from './server-names.js';
@@ -104,6 +105,7 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
       ctx.location = hit.location;
       ctx.captures = hit.captures;
+      if (hit.slashRedirect) return sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
       // nginx: find-config → rewrite (`return` answers here) → preaccess (limit_req) → access → content.
       // Access runs once per request, for the first location that is not a `return` (access-phase.ts).
       if (!accessDone && hit.location.handler.type !== 'return') {

@@ -70,6 +70,7 @@ function configFor(port: number, u: Ports, root: string): string {
             proxy_set_header Connection "";
         }
         location /dead/ { proxy_pass http://127.0.0.1:${u.dead}; }
+        location /inner/ { proxy_pass http://127.0.0.1:${u.a}/deep/; }
         location /timeout/ { ${pass} proxy_read_timeout 1s; }
     }
     server {
@@ -152,6 +153,11 @@ const corpus: CorpusCase[] = [
   { name: 'proxy: upstream 404 passes through', path: '/plain/status/404', headers: host('proxy.test') },
   { name: 'proxy: upstream 302 with a relative Location', path: '/plain/status/302', headers: host('proxy.test') },
   { name: 'proxy: upstream 204', path: '/plain/status/204', headers: host('proxy.test') },
+  { name: 'proxy: proxy_redirect default, proxy_pass without a URI', path: '/plain/to-self', headers: host('proxy.test'), compareHeaders: ['refresh'] },
+  { name: 'proxy: proxy_redirect default, proxy_pass with a URI', path: '/inner/to-self', headers: host('proxy.test'), compareHeaders: ['refresh'] },
+  { name: 'proxy: an upstream redirect naming another host passes untouched', path: '/recipe/to-self', headers: host('proxy.test'), compareHeaders: ['refresh'] },
+  { name: 'proxy: a proxied prefix location without its slash redirects to it (auto_redirect)', path: '/plain?x=1', headers: host('proxy.test') },
+  { name: 'proxy: auto_redirect before regex locations, not over an exact one', path: '/inner', headers: host('proxy.test') },
   { name: 'proxy: upstream 500 passes through', path: '/plain/status/500', headers: host('proxy.test') },
   { name: 'proxy: refused connection is 502', path: '/dead/x', headers: host('proxy.test') },
   { name: 'proxy: read timeout is 504', path: '/timeout/slow', headers: host('proxy.test') },

@@ -67,7 +67,7 @@ function handle(id: string, req: IncomingMessage, res: ServerResponse): void {
   });
   req.on('end', () => {
     res.setHeader('X-Upstream', id);
-    const path = url.pathname.replace(/^\/(plain|recipe|pool|timeout|dead|lb|fewest|sticky|backup)(?=\/)/, '');
+    const path = url.pathname.replace(/^\/(plain|recipe|pool|timeout|dead|lb|fewest|sticky|backup|deep)(?=\/)/, '');
     if (path.startsWith('/big')) {
       const body = pattern(Number(url.searchParams.get('n') ?? '1048576'));
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
@@ -92,6 +92,10 @@ function handle(id: string, req: IncomingMessage, res: ServerResponse): void {
         ['Cache-Control', 'no-store'],
       ].flat());
       res.end('hop\n');
+    } else if (path.startsWith('/to-self')) {
+      // An app building its redirect from the Host it was sent (`$proxy_host` by default), as Django and Rails do.
+      res.writeHead(302, { Location: `http://${req.headers.host ?? ''}${url.pathname}-next`, Refresh: `3; url=http://${req.headers.host ?? ''}${url.pathname}-later`, 'Content-Type': 'text/plain' });
+      res.end('moved\n');
     } else if (path.startsWith('/status/')) {
       const code = Number(path.slice('/status/'.length));
       const headers: Record<string, string> = { 'Content-Type': 'text/plain' };

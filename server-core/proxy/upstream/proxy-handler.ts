@@ -12,7 +12,7 @@ import { isBodyless, SERVER_HEADER, statusText } from '../error-pages.js';
 import { recordUpstream } from '../metrics.js';
 import { rawHeader } from '../raw-headers.js';
 import { requestLineOf, type ContentHandler, type ContentResult, type RequestContext } from '../request-context.js';
-import { sendErrorPage, setReason } from '../respond.js';
+import { absoluteUrl, sendErrorPage, setReason } from '../respond.js';
 import { expandVariables, requestUri } from '../variables.js';
 import { writeCopy } from '../write-copies.js';
 import { parseProxyUrl } from './address.js';
@@ -21,6 +21,7 @@ import type { UpstreamGroup } from './group.js';
 import { buildRequestHead, connectionTokens, relayedHeaderLines, responseHeaders, type RequestBodyFraming } from './headers.js';
 import type { UpstreamPeer } from './peer.js';
 import type { PooledSocket } from './pool.js';
+import { defaultRedirect, rewriteRedirects, type RedirectRewrite } from './proxy-redirect.js';
 import type { ResponseSink } from './exchange.js';
 import type { ResponseHead } from './response-parser.js';
 import { readSmallBody, readUnsizedBody, SMALL_BODY_BYTES } from './small-body.js';
@@ -43,6 +44,8 @@ interface PreparedProxy {
   readonly setHeaders: ReadonlyMap<string, { name: string; value: string }>;
   readonly dynamicHeaders: boolean;
   readonly hidden: ReadonlySet<string>;
+  /** The default proxy_redirect for the group last used (a handler belongs to one location). */
+  redirect?: { group: UpstreamGroup; rewrite: RedirectRewrite | null };
 }
 
 const prepared = new WeakMap<ProxyHandler, PreparedProxy>();
@@ -95,6 +98,8 @@ class ProxyRequestRun implements ResponseSink {
   /** As the client declared it; a small body without a length becomes a length once read (small-body.ts). */
   private framing: RequestBodyFraming;
   private readonly upgrade: string | null;
+  /** nginx `proxy_redirect default` (proxy-redirect.ts). */
+  private readonly redirect: RedirectRewrite | null;
 
   constructor(
     private readonly ctx: RequestContext,
@@ -107,6 +112,8 @@ class ProxyRequestRun implements ResponseSink {
     this.target = upstreamTarget(ctx, p.uri);
     this.framing = bodyFraming(ctx);
     this.upgrade = h.websocket ? upgradeToken(ctx) : null;
+    // The app handler sends the client's Host (keepHost): its redirects already name the site.
+    this.redirect = keepHost ? null : redirectOf(p, group, ctx);
   }
 
   private readonly onClientClose = (): void => {
@@ -299,17 +306,18 @@ class ProxyRequestRun implements ResponseSink {
     const keepLength = (head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD')) && !(isBodyless(head.statusCode) && head.statusCode !== 304);
     res.statusCode = head.statusCode;
     setReason(this.ctx, head.statusMessage || statusText(head.statusCode));
+    const raw = this.redirect === null ? head.rawHeaders : rewriteRedirects(head.rawHeaders, this.redirect, (path) => absoluteUrl(this.ctx, path));
     if (res.relayHeaderLines) {
       // HTTP/1.1 client: the upstream's lines go out as they came (the parser checked them), no Map.
       // As with setHeader, the upstream's field replaces one set earlier (HSTS, say). Server, which
       // the pipeline always sets, is never relayed (hidden by default): alone it needs no check.
       const set = res.getHeaderNames();
       const existing = set.length === 0 || (set.length === 1 && set[0] === 'server') ? null : new Set<string>(set);
-      const relay = relayedHeaderLines(head.rawHeaders, this.p.hidden, keepLength, existing);
+      const relay = relayedHeaderLines(raw, this.p.hidden, keepLength, existing);
       for (const name of relay.overrides) res.removeHeader(name);
       res.relayHeaderLines(relay.lines, relay.hasLength);
     } else {
-      for (const [lower, { name, values }] of responseHeaders(head.rawHeaders, this.p.hidden, keepLength)) {
+      for (const [lower, { name, values }] of responseHeaders(raw, this.p.hidden, keepLength)) {
         // Content-Length repeats only with equal values (the parser checked): send it once.
         if (lower === 'content-length' || values.length === 1) res.setHeader(name, values[0] ?? '');
         else res.setHeader(name, values);
@@ -357,6 +365,11 @@ class ProxyRequestRun implements ResponseSink {
     const where = peer === null ? this.group.id : peer.address.kind === 'unix' ? `unix:${peer.address.path}:` : peer.address.label;
     return `http://${where}${this.target}`;
   }
+}
+
+function redirectOf(p: PreparedProxy, group: UpstreamGroup, ctx: RequestContext): RedirectRewrite | null {
+  if (p.redirect?.group !== group) p.redirect = { group, rewrite: defaultRedirect(group.spec.proxyHost, p.uri, ctx.location) };
+  return p.redirect.rewrite;
 }
 
 function headerValue(rawHeaders: readonly string[], lower: string): string | null {
