@@ -106,4 +106,11 @@ export interface ProxyResponse extends NodeJS.WritableStream {
   writeTransient?(chunk: Uint8Array): boolean;
   /** Cuts the connection (HTTP/1.1) or resets the stream (HTTP/2). */
   destroy(error?: Error): unknown;
+  /**
+   * HTTP/1.1 engine: set by handlers that pass the request to an upstream. A client that closes
+   * its side while this response is pending (no pipelined request behind it) has given up: the
+   * connection is closed, so the handler's 'close' aborts the upstream request — nginx's
+   * `proxy_ignore_client_abort off` (its 499). Other responses still go to a half-closed client.
+   */
+  abortOnClientEnd?: boolean;
 }

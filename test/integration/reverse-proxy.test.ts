@@ -72,6 +72,9 @@ describe('reverse proxy through berth serve', () => {
   let postsSeen = 0;
   /** Sends a head and part of the body, then cuts the connection. */
   let cut: TestUpstream;
+  /** Never answers; notes when the proxy gives up on a request (its connection closes). */
+  let hold: TestUpstream;
+  let holdAbortedAt = 0;
 
   const config = (extra: { haServers?: string[]; backupPrimary?: string } = {}): BerthConfigInput => ({
     schemaVersion: 1,
@@ -92,6 +95,7 @@ describe('reverse proxy through berth serve', () => {
           { match: { kind: 'prefix', path: '/ha/' }, handler: { type: 'proxy', upstream: 'ha' } },
           { match: { kind: 'prefix', path: '/replay/' }, handler: { type: 'proxy', upstream: 'replay' } },
           { match: { kind: 'prefix', path: '/midbody/' }, handler: { type: 'proxy', upstream: 'midbody' } },
+          { match: { kind: 'prefix', path: '/hold/' }, handler: { type: 'proxy', url: `http://127.0.0.1:${hold.port}` } },
         ],
       },
     ],
@@ -125,6 +129,10 @@ describe('reverse proxy through berth serve', () => {
       req.socket.destroy();
       return true;
     });
+    hold = await startUpstream('hold', (_req, res) => {
+      res.on('close', () => (holdAbortedAt = Date.now()));
+      return true;
+    });
     cut = await startUpstream('cut', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
       res.write('x'.repeat(10), () => setTimeout(() => res.socket?.destroy(), 20));
@@ -139,7 +147,7 @@ describe('reverse proxy through berth serve', () => {
   after(async () => {
     await berth?.stop('SIGKILL');
     berth?.cleanup();
-    for (const u of [a, b, c, backupServer, replay, cut]) await u?.kill();
+    for (const u of [a, b, c, backupServer, replay, cut, hold]) await u?.kill();
   });
 
   test('the upstream sees $proxy_host, forwarding headers, set headers, and no hop-by-hop headers', async () => {
@@ -368,6 +376,25 @@ describe('reverse proxy through berth serve', () => {
     const servers = (await berth.api<UpstreamsResponse>('/api/v1/upstreams')).body.upstreams.find((u) => u.id === 'midbody')?.servers;
     assert.equal(servers?.find((x) => x.address === `127.0.0.1:${cut.port}`)?.state, 'up');
     await errorLogWith(berth, 'upstream prematurely closed connection while reading upstream');
+  });
+
+  test('a client that closes while the upstream has not answered: the upstream request is aborted and logged 499 (nginx)', async () => {
+    const client = createConnection({ host: '127.0.0.1', port });
+    client.on('error', () => undefined);
+    client.write(`GET /hold/report?t=gave-up HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    const closedAt = Date.now();
+    client.end(); // curl -m, a closed tab: FIN while the proxy waits for the head
+    await waitFor('the upstream request aborted', () => (holdAbortedAt >= closedAt ? true : undefined), 3_000, 10);
+    assert.ok(holdAbortedAt - closedAt < 1_000, `aborted ${holdAbortedAt - closedAt} ms after the client left`);
+    client.destroy();
+    await waitFor('the 499 line', () => {
+      try {
+        return readFileSync(join(berth.dataDir, 'logs', 'proxy.access.log'), 'utf8').includes('"GET /hold/report?t=gave-up HTTP/1.1" 499 0 ') ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    });
   });
 
   test('the validator refuses unknown upstreams, url+upstream together, non-http upstreams', async () => {

@@ -48,6 +48,7 @@ export async function forward(ctx: RequestContext, group: UpstreamGroup, label: 
     current?.abort();
   };
   ctx.res.once('close', onClose);
+  ctx.res.abortOnClientEnd = true;
   try {
     for (;;) {
       const peer = group.pick(tried, ctx.remoteAddress, Date.now());

@@ -359,6 +359,8 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     if (this.state === 'head' && this.buf === null) this.socket.end();
     // A body (or head) that can no longer complete: the client gave up (nginx logs 499).
     else if (this.state === 'body' || this.state === 'head') this.close();
+    // Waiting on an upstream (ProxyResponse.abortOnClientEnd) with nothing pipelined behind: gone too.
+    else if (this.state === 'wait' && this.buf === null && this.res?.abortOnClientEnd === true && !this.res.writableEnded) this.close();
   }
 
   private closed(): void {

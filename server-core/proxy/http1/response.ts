@@ -53,6 +53,8 @@ export class Http1Response extends EventEmitter implements ProxyResponse {
   destroyed = false;
   /** The socket was handed to the handler (upgrade): this object writes nothing more. */
   detached = false;
+  /** ProxyResponse.abortOnClientEnd: the connection reads the client's EOF as giving up. */
+  abortOnClientEnd = false;
   /** The engine answered instead (413/408 during the body): later writes by the handler are dropped. */
   private takenOver = false;
   private readonly fields = new Map<string, [string, HeaderValue]>();

@@ -126,6 +126,7 @@ class ProxyRequestRun implements ResponseSink {
   async run(): Promise<ContentResult> {
     const { ctx, onClientClose } = this;
     ctx.res.on('close', onClientClose);
+    ctx.res.abortOnClientEnd = true;
     let tried = NO_PEERS;
     let last: UpstreamError | null = null;
     try {
