@@ -57,6 +57,7 @@ export function handleRequest(
     host: null,
     uri: '/',
     args: '',
+    encodedSlash: false,
     site: null,
     location: null,
     captures: NO_CAPTURES,
@@ -91,6 +92,7 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     ctx.host = host;
     ctx.uri = target.path;
     ctx.args = target.args;
+    ctx.encodedSlash = target.encodedSlash;
 
     const site = ctx.site;
     if (!site) return sendErrorPage(ctx, 404);

@@ -32,6 +32,8 @@ export interface RequestContext {
   uri: string;
   /** Query string without `?` (nginx `$args`). */
   args: string;
+  /** The request's path held %2F (request-target.ts): proxied on, refused by the static handler. */
+  encodedSlash: boolean;
   site: CompiledSite | null;
   location: CompiledLocation | null;
   captures: Captures;

@@ -41,10 +41,15 @@ describe('request target: normalisation like nginx', () => {
     assert.equal(path('/caf%C3%A9'), '/café');
   });
 
-  it('refuses NUL, encoded slashes, backslashes and bad escapes', () => {
+  it('decodes an encoded slash before normalising, and says it was there', () => {
+    assert.deepEqual(parseRequestTarget('/api/group%2Fproject?x=1'), { ok: true, path: '/api/group/project', args: 'x=1', host: null, encodedSlash: true });
+    // Decoded first, so `..%2F` is a `..` segment like any other: it cannot climb past the root.
+    assert.match(rejected('/..%2Fsecret'), /climbs above the root/);
+    assert.equal(path('/a/..%2Fb'), '/b');
+  });
+
+  it('refuses NUL, backslashes and bad escapes', () => {
     assert.match(rejected('/a%00.txt'), /NUL/);
-    assert.match(rejected('/..%2Fsecret'), /%2F/);
-    assert.match(rejected('/a%2fb'), /%2F/);
     assert.match(rejected('/a\\..\\b'), /backslash/);
     assert.match(rejected('/a%5cb'), /backslash/);
     assert.match(rejected('/a%zz'), /percent/);
@@ -55,12 +60,12 @@ describe('request target: normalisation like nginx', () => {
 
   it('splits the query string and keeps it encoded', () => {
     const r = parseRequestTarget('/s/../p?q=%2F..&x=1#frag');
-    assert.deepEqual(r, { ok: true, path: '/p', args: 'q=%2F..&x=1', host: null });
+    assert.deepEqual(r, { ok: true, path: '/p', args: 'q=%2F..&x=1', host: null, encodedSlash: false });
   });
 
   it('takes the host from an absolute-form target', () => {
-    assert.deepEqual(parseRequestTarget('http://Example.test:8080/a/../b?x'), { ok: true, path: '/b', args: 'x', host: 'Example.test:8080' });
-    assert.deepEqual(parseRequestTarget('http://example.test'), { ok: true, path: '/', args: '', host: 'example.test' });
+    assert.deepEqual(parseRequestTarget('http://Example.test:8080/a/../b?x'), { ok: true, path: '/b', args: 'x', host: 'Example.test:8080', encodedSlash: false });
+    assert.deepEqual(parseRequestTarget('http://example.test'), { ok: true, path: '/', args: '', host: 'example.test', encodedSlash: false });
   });
 
   it('normalizePath returns null for escapes', () => {

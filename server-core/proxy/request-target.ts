@@ -12,6 +12,8 @@ export type TargetResult =
       args: string;
       /** Host from an absolute-form target (`GET http://host/path`), which overrides the Host header (RFC 9112 §3.2.2). */
       host: string | null;
+      /** The path held an encoded slash (%2F), decoded to `/` before normalisation, as nginx does; the static handler refuses it. */
+      encodedSlash: boolean;
     }
   | { ok: false; reason: string };
 
@@ -38,17 +40,20 @@ export function parseRequestTarget(raw: string): TargetResult {
   if (!decoded.ok) return decoded;
   const path = normalizePath(decoded.path);
   if (path === null) return { ok: false, reason: 'the path climbs above the root with ".."' };
-  return { ok: true, path, args, host };
+  return { ok: true, path, args, host, encodedSlash: decoded.encodedSlash };
 }
 
 /**
- * Percent-decodes a path exactly once. Refuses NUL, an encoded slash (%2F: it would let a
- * request smuggle a separator past segment normalisation), backslashes (a separator on
- * Windows), malformed escapes and bytes that are not UTF-8.
+ * Percent-decodes a path exactly once, before normalisation, so an encoded slash (%2F) is a
+ * separator like any other and `..%2F` cannot climb past it. A proxied location passes such a
+ * path on (GitLab's `group%2Fproject`, npm's `@scope%2Fname`); the static handler refuses it
+ * (`encodedSlash`). Refuses NUL, backslashes (a separator on Windows, raw or %5C), malformed
+ * escapes and bytes that are not UTF-8.
  */
-export function decodePath(rawPath: string): { ok: true; path: string } | { ok: false; reason: string } {
+export function decodePath(rawPath: string): { ok: true; path: string; encodedSlash: boolean } | { ok: false; reason: string } {
   // Fast path: plain ASCII without escapes or backslashes decodes to itself.
-  if (isPlainAscii(rawPath)) return { ok: true, path: rawPath };
+  if (isPlainAscii(rawPath)) return { ok: true, path: rawPath, encodedSlash: false };
+  let encodedSlash = false;
   const bytes: number[] = [];
   for (let i = 0; i < rawPath.length; i++) {
     const code = rawPath.charCodeAt(i);
@@ -56,7 +61,7 @@ export function decodePath(rawPath: string): { ok: true; path: string } | { ok: 
       const hex = rawPath.slice(i + 1, i + 3);
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { ok: false, reason: 'malformed percent-encoding in the path' };
       const byte = parseInt(hex, 16);
-      if (byte === 0x2f) return { ok: false, reason: 'an encoded slash (%2F) in the path' };
+      if (byte === 0x2f) encodedSlash = true;
       if (byte === 0) return { ok: false, reason: 'a NUL byte in the path' };
       if (byte === 0x5c) return { ok: false, reason: 'a backslash in the path' };
       bytes.push(byte);
@@ -73,7 +78,7 @@ export function decodePath(rawPath: string): { ok: true; path: string } | { ok: 
     }
   }
   try {
-    return { ok: true, path: UTF8.decode(Uint8Array.from(bytes)) };
+    return { ok: true, path: UTF8.decode(Uint8Array.from(bytes)), encodedSlash };
   } catch {
     return { ok: false, reason: 'the decoded path is not valid UTF-8' };
   }

@@ -28,6 +28,13 @@ export const serveStatic: ContentHandler<StaticHandler> = async (ctx, h) => {
     sendErrorPage(ctx, 405, { Allow: 'GET, HEAD' });
     return DONE;
   }
+  // Root confinement (the issue's rule, stricter than nginx): a file is never named through an
+  // encoded slash, whatever it decodes to. Proxied locations pass such paths on.
+  if (ctx.encodedSlash && ctx.internalRedirects === 0) {
+    logRequestError(ctx, 'info', `an encoded slash (%2F) in "${ctx.req.url ?? ''}" does not name a file here`);
+    sendErrorPage(ctx, 400);
+    return DONE;
+  }
   const mapping = fileMapping(ctx, h);
   if (!mapping) {
     logRequestError(ctx, 'error', `no root for "${ctx.uri}": set the site's root folder or the location's root or alias`);

@@ -153,6 +153,8 @@ const corpus: CorpusCase[] = [
   { name: 'proxy: upstream 404 passes through', path: '/plain/status/404', headers: host('proxy.test') },
   { name: 'proxy: upstream 302 with a relative Location', path: '/plain/status/302', headers: host('proxy.test') },
   { name: 'proxy: upstream 204', path: '/plain/status/204', headers: host('proxy.test') },
+  { name: 'proxy: an encoded slash in the path is passed on as sent (GitLab group%2Fproject, npm @scope%2Fname)', path: '/plain/echo/group%2Fproject/@scope%2fname', headers: host('proxy.test') },
+  { name: 'proxy: an encoded slash with proxy_pass URI is decoded, as nginx does', path: '/recipe/echo/a%2Fb', headers: host('proxy.test') },
   { name: 'proxy: proxy_redirect default, proxy_pass without a URI', path: '/plain/to-self', headers: host('proxy.test'), compareHeaders: ['refresh'] },
   { name: 'proxy: proxy_redirect default, proxy_pass with a URI', path: '/inner/to-self', headers: host('proxy.test'), compareHeaders: ['refresh'] },
   { name: 'proxy: an upstream redirect naming another host passes untouched', path: '/recipe/to-self', headers: host('proxy.test'), compareHeaders: ['refresh'] },
