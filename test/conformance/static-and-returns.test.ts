@@ -1,7 +1,7 @@
 // Differential conformance: location precedence, static files (index, try_files, alias,
 // autoindex, 304, 206, 416, 404, 403, 405), returns and redirects — real nginx against Berth
 // running the same config imported. Every difference must be in allowlist.json with its reason.
-import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +22,7 @@ function configFor(port: number, root: string): string {
         location ^~ /static/ { alias ${root}/assets/; }
         location ~ \\.txt$ { return 200 "regex-txt"; }
         location /prefix { return 200 "prefix"; }
-        location /docs/ { autoindex on; }
+        location /docs/ { autoindex on; charset utf-8; }
         location /spa/ { try_files $uri $uri/ /spa/index.html; }
         location /strict/ { try_files $uri =404; }
         location = /old { return 301 /new; }
@@ -107,6 +107,11 @@ function writeSite(root: string): void {
   file('site/sub/index.html', 'sub index\n');
   file('site/noindex/readme.md', 'no index here\n');
   file('site/docs/a.txt', 'a\n');
+  // The listing's edges: a name past the 50-character column, byte order (U+1F600 sorts after U+FB01 in UTF-8, before it in UTF-16), a dangling link.
+  file('site/docs/a-very-long-file-name-that-goes-well-past-the-fifty-character-column.txt', 'long\n');
+  file('site/docs/\u{1F600}.txt', 'emoji\n');
+  file('site/docs/\uFB01.txt', 'ligature\n');
+  symlinkSync(join(root, 'site/docs/nowhere'), join(root, 'site/docs/gone.txt'));
   file('site/spa/index.html', 'spa shell\n');
   file('site/spa/real.html', 'spa real\n');
   file('site/cached/c.html', 'cached\n');
