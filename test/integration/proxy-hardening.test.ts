@@ -98,6 +98,10 @@ describe('proxy hardening matrix (raw sockets against berth serve)', () => {
     { name: 'smuggling: Transfer-Encoding + Content-Length (reversed)', send: [`POST /up/ HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n`], want: 400 },
     { name: 'smuggling: Transfer-Encoding on HTTP/1.0', send: [`POST /up/ HTTP/1.0\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`], want: 400 },
     { name: 'smuggling: two different Content-Length', send: [`POST /up/ HTTP/1.1\r\n${H}Content-Length: 1\r\nContent-Length: 2\r\n\r\nab`], want: 400 },
+    // nginx: 400 for a second Content-Length field and for a list, even of equal values (RFC 9110 §8.6 allows either).
+    { name: 'smuggling: two identical Content-Length fields', send: [`POST /up/ HTTP/1.1\r\n${H}Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc`], want: 400 },
+    { name: 'smuggling: Content-Length list "3, 3"', send: [`POST /up/ HTTP/1.1\r\n${H}Content-Length: 3, 3\r\n\r\nabc`], want: 400 },
+    { name: 'Content-Length list "2000, 2000" over the body limit', send: [`POST /up/ HTTP/1.1\r\n${H}Content-Length: 2000, 2000\r\n\r\n`], want: 400 },
     { name: 'smuggling: Transfer-Encoding "chunked, identity"', send: [`POST /up/ HTTP/1.1\r\n${H}Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n`], want: 400 },
     { name: 'smuggling: obfuscated "Transfer-Encoding : chunked"', send: [`POST /up/ HTTP/1.1\r\n${H}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n`], want: 400 },
     { name: 'smuggling: bad chunk size', send: [`POST /up/ HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\n\r\n`], want: 400 },

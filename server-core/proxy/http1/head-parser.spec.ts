@@ -79,9 +79,18 @@ describe('http1 head parser', () => {
     assert.equal(line('GET / HTTP/3.0'), 505);
   });
 
-  it('collapses identical Content-Length values (RFC 9110 §8.6)', () => {
-    const r = parse('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n');
-    assert.ok(r.kind === 'head' && r.head.contentLength === 3);
+  it('refuses a Content-Length list or a second Content-Length field, even with equal values (nginx: 400)', () => {
+    for (const text of [
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3,3\r\n\r\nabc',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\ncontent-length: 3, 3\r\n\r\nabc',
+    ]) {
+      assert.equal(status(text), 400, JSON.stringify(text));
+    }
+    // One field with one value, OWS around it, is the length.
+    const r = parse('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \t3 \r\n\r\nabc');
+    assert.ok(r.kind === 'head' && r.head.contentLength === 3 && r.head.rawHeaders[3] === '3');
   });
 });
 

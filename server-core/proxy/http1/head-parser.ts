@@ -1,7 +1,7 @@
 // Strict HTTP/1.1 request-head parsing (RFC 9112). Pure: bytes in, a parsed head or the status to
 // answer out. Refuses what lets two parsers disagree about where a request ends (request
 // smuggling): obs-fold, whitespace before the colon, bare CR/LF, Content-Length together with
-// Transfer-Encoding, differing Content-Length values, Transfer-Encoding on HTTP/1.0.
+// Transfer-Encoding, more than one Content-Length, Transfer-Encoding on HTTP/1.0.
 import { TCHAR, hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
 
 export interface HeadLimits {
@@ -106,14 +106,13 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
     switch (name.length) {
       case 14:
         if (sameLower(name, 'content-length')) {
-          // RFC 9110 §8.6: a list of identical values may be collapsed; differing ones are an error.
-          for (const part of value.split(',')) {
-            const v = trimOws(part);
-            if (!DIGITS.test(v)) return fail(400, 'an invalid Content-Length');
-            const n = Number(v);
-            if (contentLength !== null && contentLength !== n) return fail(400, 'conflicting Content-Length values');
-            contentLength = n;
-          }
+          // RFC 9110 §8.6 lets a recipient either collapse a list of identical values or reject it;
+          // nginx rejects (a second field: "client sent duplicate header line"; `3, 3`: an invalid
+          // Content-Length), and so does Berth: one less framing a smuggler can play with, and
+          // every later reader of the field (upstream framing, the 413 check) sees one number.
+          if (contentLength !== null) return fail(400, 'a duplicate Content-Length field');
+          if (!DIGITS.test(value)) return fail(400, 'an invalid Content-Length');
+          contentLength = Number(value);
         }
         break;
       case 17:
