@@ -79,6 +79,14 @@ describe('http1 head parser', () => {
     assert.equal(line('GET / HTTP/3.0'), 505);
   });
 
+  it('counts header fields only as a CPU guard: 300 short fields pass (nginx has no count limit), 1,001 are a 431', () => {
+    const fields = (n: number) => Array.from({ length: n }, (_, i) => `X-Trace-${i}: abcdefghij\r\n`).join('');
+    const r = parse(`GET / HTTP/1.1\r\nHost: a\r\n${fields(300)}\r\n`);
+    assert.ok(r.kind === 'head' && r.head.rawHeaders.length === 2 * 301);
+    assert.equal(status(`GET / HTTP/1.1\r\nHost: a\r\n${fields(999)}\r\n`), 'head');
+    assert.equal(status(`GET / HTTP/1.1\r\nHost: a\r\n${fields(1000)}\r\n`), 431);
+  });
+
   it('refuses a Content-Length list or a second Content-Length field, even with equal values (nginx: 400)', () => {
     for (const text of [
       'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc',
