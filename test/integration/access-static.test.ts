@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Socket } from 'node:net';
@@ -61,6 +61,9 @@ describe('berth serve: access phase and static extras through curl', () => {
     await writeFile(join(www, 'site.css'), css);
     const users = join(berth.dataDir, 'users.htpasswd');
     await writeFile(users, `${await htpasswdLine()}\n`);
+    // Exists when the config is applied (validation wants it), removed before the requests.
+    const goneUsers = join(berth.dataDir, 'gone.htpasswd');
+    await writeFile(goneUsers, `${await htpasswdLine()}\n`);
     const site = (id: string, extra: object) => ({ id, names: [`${id}.test`], root: www, ...extra });
     const config: BerthConfigInput = {
       schemaVersion: 1,
@@ -69,6 +72,7 @@ describe('berth serve: access phase and static extras through curl', () => {
         site('open', {}),
         site('denied', { access: { rules: [{ action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }] } }),
         site('auth', { access: { basicAuth: { realm: 'Berth test', htpasswdFile: users } } }),
+        site('authgone', { access: { basicAuth: { realm: 'gone', htpasswdFile: goneUsers } } }),
         // Slow rates: the 503s must not turn into passes because a busy machine spread the
         // requests over more than one refill (0.1 r/s: the burst's requests have 10 s).
         site('limited', { limits: { rateLimit: { perSecond: 0.1, burst: 3, nodelay: true } } }),
@@ -83,6 +87,7 @@ describe('berth serve: access phase and static extras through curl', () => {
     // Both workers: one answering 403 says nothing about the other, which may still run the old config.
     await waitForProxyConfig(berth, put.body.version.version);
     await waitFor('the access config in the proxy', async () => ((await curl(port, 'denied.test', '/')).status === 403 ? true : undefined));
+    await rm(goneUsers);
   });
 
   after(async () => {
@@ -107,6 +112,11 @@ describe('berth serve: access phase and static extras through curl', () => {
     const ok = await curl(port, 'auth.test', '/', ['-u', 'bob:hunter2']);
     assert.equal(ok.status, 200);
     assert.equal(ok.body, 'hello from berth');
+  });
+
+  test('basic auth as nginx 1.22: user file missing → 403 with credentials, 401 without', async () => {
+    assert.equal((await curl(port, 'authgone.test', '/', ['-u', 'bob:hunter2'])).status, 403);
+    assert.equal((await curl(port, 'authgone.test', '/')).status, 401);
   });
 
   test('limit_req: burst + 1 requests pass, then 503', async () => {

@@ -1,7 +1,7 @@
 // nginx's PREACCESS and ACCESS phases for a site, in nginx's order:
 //   limit_req (site.limits.rateLimit) → 503, or a delay without `nodelay`
 //   → allow/deny (site.access.rules) → 403
-//   → auth_basic (site.access.basicAuth) → 401 / 500          (satisfy all)
+//   → auth_basic (site.access.basicAuth) → 401 / 403 (user file missing) / 500   (satisfy all)
 // The pipeline runs it after location selection and never for a `return` location: nginx's
 // `return` acts in the rewrite phase, before preaccess/access (pipeline.ts). Once per request:
 // limit_req counts a request once even across internal redirects (r->main->limit_req_status), and
@@ -87,7 +87,7 @@ export class AccessPhase {
       const outcome = await checkBasicAuth(this.htpasswd, auth.htpasswdFile, header);
       if (outcome.kind === 'error') {
         logRequestError(ctx, 'error', outcome.reason);
-        sendErrorPage(ctx, 500);
+        sendErrorPage(ctx, outcome.status);
         return false;
       }
       if (outcome.kind === 'challenge') {

@@ -1,5 +1,6 @@
 // nginx `auth_basic`: the Basic scheme of RFC 7617. No or bad credentials → 401 with a
-// `WWW-Authenticate: Basic realm="…"` challenge; an unreadable user file → 500 (nginx too).
+// `WWW-Authenticate: Basic realm="…"` challenge; a missing user file → 403, an unreadable one →
+// 500 (nginx 1.22's ngx_http_auth_basic_handler: ENOENT is NGX_HTTP_FORBIDDEN).
 import type { HtpasswdStore } from './htpasswd-store.js';
 
 export interface Credentials {
@@ -27,7 +28,7 @@ export function basicChallenge(realm: string): string {
 export type AuthOutcome =
   | { kind: 'ok'; user: string }
   | { kind: 'challenge'; reason: string | null }
-  | { kind: 'error'; reason: string };
+  | { kind: 'error'; status: 403 | 500; reason: string };
 
 export async function checkBasicAuth(store: HtpasswdStore, htpasswdFile: string, authorization: string | undefined): Promise<AuthOutcome> {
   const creds = parseBasicAuthorization(authorization);
@@ -39,7 +40,8 @@ export async function checkBasicAuth(store: HtpasswdStore, htpasswdFile: string,
   try {
     result = await store.check(htpasswdFile, creds.user, creds.password);
   } catch (e) {
-    return { kind: 'error', reason: `open() "${htpasswdFile}" failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+    const code = (e as NodeJS.ErrnoException).code;
+    return { kind: 'error', status: code === 'ENOENT' ? 403 : 500, reason: `open() "${htpasswdFile}" failed (${code ?? (e as Error).message})` };
   }
   if (result === 'ok') return { kind: 'ok', user: creds.user };
   if (result === 'unknown-user') return { kind: 'challenge', reason: `user "${creds.user}" was not found in "${htpasswdFile}"` };

@@ -39,7 +39,7 @@ export class HtpasswdStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** Throws the fs error when the file cannot be read (the caller answers 500, as nginx does). */
+  /** Throws the fs error when the file cannot be read (the caller answers 403 for ENOENT, else 500, as nginx does). */
   async load(path: string): Promise<HtpasswdFile> {
     return (await this.current(path)).file;
   }

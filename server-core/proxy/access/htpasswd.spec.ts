@@ -141,10 +141,16 @@ describe('basic auth', () => {
     assert.deepEqual(await checkBasicAuth(store, path, header('bob', 'hunter2')), { kind: 'challenge', reason: `user "bob" was not found in "${path}"` });
     assert.equal((await checkBasicAuth(store, path, header('carol', 's3cr3t'))).kind, 'ok');
 
+    // nginx 1.22: a user file that does not exist is a 403, one that cannot be read a 500.
     await rm(path);
     now += 1000;
     const gone = await checkBasicAuth(store, path, header('carol', 's3cr3t'));
-    assert.equal(gone.kind, 'error');
-    assert.match(gone.kind === 'error' ? gone.reason : '', /ENOENT/);
+    assert.ok(gone.kind === 'error' && gone.status === 403, JSON.stringify(gone));
+    assert.match(gone.reason, /ENOENT/);
+    const folder = await checkBasicAuth(store, dir, header('carol', 's3cr3t'));
+    assert.ok(folder.kind === 'error' && folder.status === 500, JSON.stringify(folder));
+    assert.match(folder.reason, /EISDIR/);
+    // Without credentials the file is not opened: 401 either way.
+    assert.deepEqual(await checkBasicAuth(store, path, undefined), { kind: 'challenge', reason: null });
   });
 });
