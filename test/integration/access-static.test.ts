@@ -72,6 +72,7 @@ describe('berth serve: access phase and static extras through curl', () => {
         site('open', {}),
         site('denied', { access: { rules: [{ action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }] } }),
         site('auth', { access: { basicAuth: { realm: 'Berth test', htpasswdFile: users } } }),
+        site('authx', { access: { basicAuth: { realm: 'Café "Zürich" 日本', htpasswdFile: users } } }),
         site('authgone', { access: { basicAuth: { realm: 'gone', htpasswdFile: goneUsers } } }),
         // Slow rates: the 503s must not turn into passes because a busy machine spread the
         // requests over more than one refill (0.1 r/s: the burst's requests have 10 s).
@@ -117,6 +118,12 @@ describe('berth serve: access phase and static extras through curl', () => {
   test('basic auth as nginx 1.22: user file missing → 403 with credentials, 401 without', async () => {
     assert.equal((await curl(port, 'authgone.test', '/', ['-u', 'bob:hunter2'])).status, 403);
     assert.equal((await curl(port, 'authgone.test', '/')).status, 401);
+  });
+
+  test('basic auth: the realm goes out as its UTF-8 bytes', async () => {
+    const none = await curl(port, 'authx.test', '/');
+    assert.equal(none.status, 401);
+    assert.equal(none.headers['www-authenticate'], 'Basic realm="Café \\"Zürich\\" 日本"');
   });
 
   test('limit_req: burst + 1 requests pass, then 503', async () => {

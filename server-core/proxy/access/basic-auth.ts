@@ -19,10 +19,16 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** RFC 9110 §5.6.4 quoted-string: `"` and `\` escaped; control characters dropped. */
+/**
+ * RFC 9110 §5.6.4 quoted-string: `"` and `\` escaped; control characters dropped. The realm's
+ * UTF-8 bytes, one latin1 character each: the header writers send a value's characters as bytes,
+ * so `ü` went out as the single byte 0xFC and `日本` as their low bytes; nginx sends the bytes of
+ * the configured text.
+ */
 export function basicChallenge(realm: string): string {
   // eslint-disable-next-line no-control-regex
-  return `Basic realm="${realm.replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&')}"`;
+  const quoted = `Basic realm="${realm.replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&')}"`;
+  return Buffer.from(quoted, 'utf8').toString('latin1');
 }
 
 export type AuthOutcome =

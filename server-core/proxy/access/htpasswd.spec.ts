@@ -119,6 +119,13 @@ describe('basic auth', () => {
     assert.equal(basicChallenge('Staff "only" \\ area'), 'Basic realm="Staff \\"only\\" \\\\ area"');
   });
 
+  it('sends a non-ASCII realm as its UTF-8 bytes, as nginx does (header values go out one byte per character)', () => {
+    const bytes = (realm: string) => Buffer.from(basicChallenge(realm), 'latin1');
+    assert.deepEqual(bytes('My "Realm" ü'), Buffer.from('Basic realm="My \\"Realm\\" ü"', 'utf8'));
+    assert.deepEqual(bytes('日本 realm'), Buffer.from('Basic realm="日本 realm"', 'utf8'));
+    assert.deepEqual(bytes('a\x01b'), Buffer.from('Basic realm="ab"'));
+  });
+
   it('answers ok / challenge / error and re-reads the file when it changes', async () => {
     const dir = await tempDir();
     const path = join(dir, 'users');
