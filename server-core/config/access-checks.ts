@@ -33,7 +33,7 @@ export function checkHtpasswdFiles(config: BerthConfig): ValidationIssue[] {
       issues.push({ path, message: `htpasswdFile must be an absolute file path, got "${file}"` });
       return;
     }
-    let text: string;
+    let bytes: Buffer;
     try {
       const st = statSync(file);
       if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
@@ -41,14 +41,14 @@ export function checkHtpasswdFiles(config: BerthConfig): ValidationIssue[] {
         issues.push({ path, message: `"${file}" is ${st.size} bytes, too large for an htpasswd file; check the path` });
         return;
       }
-      text = readFileSync(file, 'utf8');
+      bytes = readFileSync(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
       const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is not a file' : `cannot be read (${code})`;
       issues.push({ path, message: `the htpasswd file "${file}" ${why}; create it with "htpasswd -cB ${file} USER"` });
       return;
     }
-    const parsed = parseHtpasswd(text, file);
+    const parsed = parseHtpasswd(bytes, file);
     for (const problem of parsed.problems) issues.push({ path, message: problem });
     if (parsed.problems.length === 0 && parsed.entries.size === 0) {
       issues.push({ path, message: `"${file}" has no users, so nobody could log in; add one with "htpasswd -B ${file} USER"` });

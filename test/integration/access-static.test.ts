@@ -61,6 +61,9 @@ describe('berth serve: access phase and static extras through curl', () => {
     await writeFile(join(www, 'site.css'), css);
     const users = join(berth.dataDir, 'users.htpasswd');
     await writeFile(users, `${await htpasswdLine()}\n`);
+    // Latin-1 bytes (htpasswd -nbB with $'j\xf6rg' / $'p\xe4ss', apache2-utils 2.4) and a password holding U+FFFD's UTF-8 bytes.
+    const latin1Users = join(berth.dataDir, 'latin1.htpasswd');
+    await writeFile(latin1Users, Buffer.from('j\xf6rg:$2y$05$KXdSyipPWBq6Mb4/YdgfI.zQSvv9RPmtnVguBnlG7.jdgtJ9E4a.6\nrep:$2y$05$eht0Um6cZ68QM5Zbtc0aSewwZdXZVWOofvbpGvmN6LtlwtnpUIYNa\n', 'latin1'));
     // Exists when the config is applied (validation wants it), removed before the requests.
     const goneUsers = join(berth.dataDir, 'gone.htpasswd');
     await writeFile(goneUsers, `${await htpasswdLine()}\n`);
@@ -72,7 +75,7 @@ describe('berth serve: access phase and static extras through curl', () => {
         site('open', {}),
         site('denied', { access: { rules: [{ action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }] } }),
         site('auth', { access: { basicAuth: { realm: 'Berth test', htpasswdFile: users } } }),
-        site('authx', { access: { basicAuth: { realm: 'Café "Zürich" 日本', htpasswdFile: users } } }),
+        site('authx', { access: { basicAuth: { realm: 'Café "Zürich" 日本', htpasswdFile: latin1Users } } }),
         site('authgone', { access: { basicAuth: { realm: 'gone', htpasswdFile: goneUsers } } }),
         // Slow rates: the 503s must not turn into passes because a busy machine spread the
         // requests over more than one refill (0.1 r/s: the burst's requests have 10 s).
@@ -120,10 +123,16 @@ describe('berth serve: access phase and static extras through curl', () => {
     assert.equal((await curl(port, 'authgone.test', '/')).status, 401);
   });
 
-  test('basic auth: the realm goes out as its UTF-8 bytes', async () => {
+  test('basic auth: the realm goes out as UTF-8; credentials are compared as bytes (Latin-1 ok, never U+FFFD)', async () => {
     const none = await curl(port, 'authx.test', '/');
     assert.equal(none.status, 401);
     assert.equal(none.headers['www-authenticate'], 'Basic realm="Café \\"Zürich\\" 日本"');
+    const basic = (bytes: string) => ['-H', `Authorization: Basic ${Buffer.from(bytes, 'latin1').toString('base64')}`];
+    assert.equal((await curl(port, 'authx.test', '/', basic('j\xf6rg:p\xe4ss'))).status, 200);
+    assert.equal((await curl(port, 'authx.test', '/', ['-u', 'jörg:päss'])).status, 401);
+    assert.equal((await curl(port, 'authx.test', '/', ['-u', 'rep:p\ufffdss'])).status, 200);
+    assert.equal((await curl(port, 'authx.test', '/', basic('rep:p\xe4ss'))).status, 401);
+    assert.equal((await curl(port, 'authx.test', '/', basic('rep:p\xfcss'))).status, 401);
   });
 
   test('limit_req: burst + 1 requests pass, then 503', async () => {

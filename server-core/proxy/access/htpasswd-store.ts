@@ -28,7 +28,7 @@ const VERIFIED_MAX = 1024;
 export class HtpasswdStore {
   private readonly files = new Map<string, Loaded>();
   private readonly inflight = new Map<string, Promise<Loaded>>();
-  /** sha256(path, generation, user, password) → true, in insertion (LRU) order. No passwords kept. */
+  /** sha256(path, generation, user length, user, password) → true, in insertion (LRU) order. No passwords kept. */
   private readonly verified = new Map<string, true>();
   private generation = 0;
   private readonly checkIntervalMs: number;
@@ -44,12 +44,12 @@ export class HtpasswdStore {
     return (await this.current(path)).file;
   }
 
-  /** 'ok', 'unknown-user' or 'mismatch'. */
-  async check(path: string, user: string, password: string): Promise<'ok' | 'unknown-user' | 'mismatch'> {
+  /** 'ok', 'unknown-user' or 'mismatch'; `user` is bytes as latin1 characters (basic-auth.ts). */
+  async check(path: string, user: string, password: Buffer): Promise<'ok' | 'unknown-user' | 'mismatch'> {
     const loaded = await this.current(path);
     const entry = loaded.file.entries.get(user);
     if (!entry) return 'unknown-user';
-    const key = createHash('sha256').update(`${path}\0${loaded.generation}\0${user}\0`).update(password, 'utf8').digest('base64');
+    const key = createHash('sha256').update(`${path}\0${loaded.generation}\0${user.length}\0`).update(user, 'latin1').update(password).digest('base64');
     if (this.verified.has(key)) {
       this.verified.delete(key);
       this.verified.set(key, true);
@@ -84,8 +84,7 @@ export class HtpasswdStore {
       known.checkedAt = this.now();
       return known;
     }
-    const text = await readFile(path, 'utf8');
-    const file = parseHtpasswd(text, path);
+    const file = parseHtpasswd(await readFile(path), path);
     if (file.problems.length > 0) this.options.onProblems?.(path, file.problems);
     const loaded: Loaded = { file, mtimeMs: st.mtimeMs, size: st.size, generation: ++this.generation, checkedAt: this.now() };
     this.files.set(path, loaded);

@@ -57,15 +57,15 @@ describe('apr1 (MD5-crypt)', () => {
 
 describe('htpasswd entries', () => {
   it('verifies bcrypt ($2y$), apr1 and {SHA} entries written by htpasswd', async () => {
-    const file = parseHtpasswd(RECORDED, '/etc/berth/users');
+    const file = parseHtpasswd(Buffer.from(RECORDED), '/etc/berth/users');
     assert.deepEqual(file.problems, []);
     const entry = (u: string) => file.entries.get(u) ?? assert.fail(u);
-    assert.equal(await verifyPassword(entry('alice'), 'Pässwörd'), true);
-    assert.equal(await verifyPassword(entry('alice'), 'Passwort'), false);
-    assert.equal(await verifyPassword(entry('bob'), 'hunter2'), true);
-    assert.equal(await verifyPassword(entry('bob'), 'hunter3'), false);
-    assert.equal(await verifyPassword(entry('carol'), 's3cr3t'), true);
-    assert.equal(await verifyPassword(entry('carol'), 'S3cr3t'), false);
+    assert.equal(await verifyPassword(entry('alice'), Buffer.from('Pässwörd')), true);
+    assert.equal(await verifyPassword(entry('alice'), Buffer.from('Passwort')), false);
+    assert.equal(await verifyPassword(entry('bob'), Buffer.from('hunter2')), true);
+    assert.equal(await verifyPassword(entry('bob'), Buffer.from('hunter3')), false);
+    assert.equal(await verifyPassword(entry('carol'), Buffer.from('s3cr3t')), true);
+    assert.equal(await verifyPassword(entry('carol'), Buffer.from('S3cr3t')), false);
   });
 
   it('verifies entries the installed htpasswd makes now (-B, -m, -s, and bcrypt $2b$ via -2)', async (t) => {
@@ -75,16 +75,16 @@ describe('htpasswd entries', () => {
     }
     for (const flag of ['-nbB', '-nbm', '-nbs']) {
       const line = tool('htpasswd', [flag, 'user', 'p@ss wörd']) ?? '';
-      const file = parseHtpasswd(line, 'fresh');
+      const file = parseHtpasswd(Buffer.from(line), 'fresh');
       const e = file.entries.get('user');
       assert.ok(e, `${flag}: ${line}`);
-      assert.equal(await verifyPassword(e, 'p@ss wörd'), true, flag);
-      assert.equal(await verifyPassword(e, 'p@ss word'), false, flag);
+      assert.equal(await verifyPassword(e, Buffer.from('p@ss wörd')), true, flag);
+      assert.equal(await verifyPassword(e, Buffer.from('p@ss word')), false, flag);
     }
   });
 
   it('refuses plain-text and crypt(3) entries with a message saying how to fix them', () => {
-    const file = parseHtpasswd(['# users', '', 'dave:plain', 'erin:LKKYEHUpYfp12', 'fay:$6$salt$abc', 'gus:{PLAIN}x', 'hal:$2y$05$short', 'nocolon'].join('\n'), '/srv/users');
+    const file = parseHtpasswd(Buffer.from(['# users', '', 'dave:plain', 'erin:LKKYEHUpYfp12', 'fay:$6$salt$abc', 'gus:{PLAIN}x', 'hal:$2y$05$short', 'nocolon'].join('\n')), '/srv/users');
     assert.equal(file.entries.size, 0);
     assert.equal(file.problems.length, 6);
     assert.match(file.problems[0] ?? '', /^\/srv\/users line 3 \(user "dave"\): a plain-text password .* "htpasswd -B \/srv\/users dave"/);
@@ -95,10 +95,10 @@ describe('htpasswd entries', () => {
   });
 
   it('keeps the first line of a user and ignores a trailing comment field (nginx)', async () => {
-    const file = parseHtpasswd('carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=:the admin\ncarol:{SHA}AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n', 'f');
+    const file = parseHtpasswd(Buffer.from('carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=:the admin\ncarol:{SHA}AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n'), 'f');
     const carol = file.entries.get('carol');
     assert.ok(carol);
-    assert.equal(await verifyPassword(carol, 's3cr3t'), true);
+    assert.equal(await verifyPassword(carol, Buffer.from('s3cr3t')), true);
     assert.equal(classifyHash('{SHA}short'), 'a malformed {SHA} hash');
   });
 });
@@ -107,8 +107,12 @@ describe('basic auth', () => {
   const header = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`, 'utf8').toString('base64')}`;
 
   it('parses the Authorization header (scheme case-insensitive, UTF-8, colon in the password)', () => {
-    assert.deepEqual(parseBasicAuthorization(header('bob', 'a:b')), { user: 'bob', password: 'a:b' });
-    assert.deepEqual(parseBasicAuthorization(`bAsIc ${Buffer.from('ü:ö').toString('base64')}`), { user: 'ü', password: 'ö' });
+    assert.deepEqual(parseBasicAuthorization(header('bob', 'a:b')), { user: 'bob', password: Buffer.from('a:b') });
+    // The bytes, whatever their charset: UTF-8 `ü` is two latin1 characters, Latin-1 `ä` one byte.
+    assert.deepEqual(parseBasicAuthorization(`bAsIc ${Buffer.from('ü:ö').toString('base64')}`), { user: '\xc3\xbc', password: Buffer.from('ö') });
+    assert.deepEqual(parseBasicAuthorization(`Basic ${Buffer.from('j\xf6rg:p\xe4ss', 'latin1').toString('base64')}`), { user: 'j\xf6rg', password: Buffer.from([0x70, 0xe4, 0x73, 0x73]) });
+    // nginx: nothing before the colon is no credentials.
+    assert.equal(parseBasicAuthorization(`Basic ${Buffer.from(':pw').toString('base64')}`), null);
     assert.equal(parseBasicAuthorization('Bearer abc'), null);
     assert.equal(parseBasicAuthorization(`Basic ${Buffer.from('nocolon').toString('base64')}`), null);
     assert.equal(parseBasicAuthorization('Basic !!!'), null);
@@ -159,5 +163,30 @@ describe('basic auth', () => {
     assert.match(folder.reason, /EISDIR/);
     // Without credentials the file is not opened: 401 either way.
     assert.deepEqual(await checkBasicAuth(store, path, undefined), { kind: 'challenge', reason: null });
+  });
+
+  it('compares user and password as bytes: Latin-1 credentials match, invalid UTF-8 never matches U+FFFD', async () => {
+    // htpasswd -nbB/-nbm/-nbs with the Latin-1 bytes `j\xf6rg` / `p\xe4ss` (apache2-utils 2.4), and a
+    // user whose password holds the UTF-8 bytes of U+FFFD.
+    const lines = [
+      'j\xf6rg:$2y$05$KXdSyipPWBq6Mb4/YdgfI.zQSvv9RPmtnVguBnlG7.jdgtJ9E4a.6',
+      'apr:$apr1$5adadLSR$Uun7j7lTxbnCtMdoiaA7E0',
+      'sha:{SHA}izH0CDFRybAT+b+FwGSYCwNweWI=',
+      'rep:$2y$05$eht0Um6cZ68QM5Zbtc0aSewwZdXZVWOofvbpGvmN6LtlwtnpUIYNa',
+    ];
+    const dir = await tempDir();
+    const path = join(dir, 'users');
+    await writeFile(path, Buffer.from(lines.join('\n'), 'latin1'));
+    const store = new HtpasswdStore();
+    const latin1 = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`, 'latin1').toString('base64')}`;
+    for (const user of ['j\xf6rg', 'apr', 'sha']) {
+      assert.deepEqual(await checkBasicAuth(store, path, latin1(user, 'p\xe4ss')), { kind: 'ok', user }, user);
+      // The same text in UTF-8 is other bytes: nginx refuses it too.
+      assert.equal((await checkBasicAuth(store, path, header(user === 'j\xf6rg' ? 'jörg' : user, 'päss'))).kind, 'challenge', user);
+    }
+    assert.deepEqual(await checkBasicAuth(store, path, header('rep', 'p\ufffdss')), { kind: 'ok', user: 'rep' });
+    for (const wrong of ['p\xe4ss', 'p\xfcss']) {
+      assert.deepEqual(await checkBasicAuth(store, path, latin1('rep', wrong)), { kind: 'challenge', reason: 'user "rep": password mismatch' }, wrong);
+    }
   });
 });

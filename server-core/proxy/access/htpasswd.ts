@@ -4,13 +4,16 @@
 //   `{SHA}` base-64 SHA-1 (htpasswd -s), `{SSHA}` salted SHA-1 (slappasswd).
 // Plain text and crypt(3) entries (DES, `$1$`, `$5$`, `$6$`) are refused with a message saying how
 // to re-create the entry: nginx would hand those to the platform's crypt(), which differs by OS.
+// Users and passwords are bytes, compared and hashed as nginx does (basic-auth.ts): the file is read
+// as bytes, a user is kept as one latin1 character per byte, every hash takes the password's bytes.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import { apr1Hash, apr1Salt } from './apr1.js';
+import { bcryptVerify } from './bcrypt-bytes.js';
 
 export type HashKind = 'bcrypt' | 'apr1' | 'sha' | 'ssha';
 
 export interface HtpasswdEntry {
+  /** The user name's bytes as latin1 characters. */
   user: string;
   kind: HashKind;
   hash: string;
@@ -37,11 +40,12 @@ export function classifyHash(hash: string): HashKind | string {
 }
 
 /** `path` only labels the messages. */
-export function parseHtpasswd(text: string, path: string): HtpasswdFile {
+export function parseHtpasswd(bytes: Buffer, path: string): HtpasswdFile {
   const entries = new Map<string, HtpasswdEntry>();
   const problems: string[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
+  bytes.toString('latin1').split(/\r?\n/).forEach((raw, i) => {
+    // ASCII blanks only: String#trim would also take a 0xA0 byte (NBSP in latin1) off a name.
+    const line = raw.replace(/^[ \t]+|[ \t]+$/g, '');
     if (line === '' || line.startsWith('#')) return;
     const colon = line.indexOf(':');
     if (colon <= 0) {
@@ -54,7 +58,8 @@ export function parseHtpasswd(text: string, path: string): HtpasswdFile {
     const hash = end === -1 ? rest : rest.slice(0, end);
     const kind = classifyHash(hash);
     if (kind !== 'bcrypt' && kind !== 'apr1' && kind !== 'sha' && kind !== 'ssha') {
-      problems.push(`${path} line ${i + 1} (user "${user}"): ${kind} is not accepted; re-create the entry with "htpasswd -B ${path} ${user}" (bcrypt)`);
+      const shown = Buffer.from(user, 'latin1').toString('utf8');
+      problems.push(`${path} line ${i + 1} (user "${shown}"): ${kind} is not accepted; re-create the entry with "htpasswd -B ${path} ${shown}" (bcrypt)`);
       return;
     }
     // nginx reads the file top to bottom and stops at the first line for the user.
@@ -67,22 +72,23 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function verifyPassword(entry: HtpasswdEntry, password: string): Promise<boolean> {
+/** `password`: its bytes as the client sent them. */
+export async function verifyPassword(entry: HtpasswdEntry, password: Buffer): Promise<boolean> {
   switch (entry.kind) {
     case 'bcrypt':
-      // bcryptjs reads `$2y$` (PHP/Apache) like `$2b$`: same algorithm, different label.
-      return bcrypt.compare(password, entry.hash);
+      // `$2y$` (PHP/Apache) is `$2b$`: same algorithm, different label.
+      return bcryptVerify(password, entry.hash);
     case 'apr1': {
       const salt = apr1Salt(entry.hash) ?? '';
       return sameBytes(Buffer.from(apr1Hash(password, salt)), Buffer.from(entry.hash));
     }
     case 'sha': {
-      const digest = createHash('sha1').update(password, 'utf8').digest();
+      const digest = createHash('sha1').update(password).digest();
       return sameBytes(digest, Buffer.from(entry.hash.slice(5), 'base64'));
     }
     case 'ssha': {
       const raw = Buffer.from(entry.hash.slice(6), 'base64');
-      const digest = createHash('sha1').update(password, 'utf8').update(raw.subarray(20)).digest();
+      const digest = createHash('sha1').update(password).update(raw.subarray(20)).digest();
       return sameBytes(digest, raw.subarray(0, 20));
     }
   }
