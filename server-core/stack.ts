@@ -7,7 +7,8 @@ import { startAdminServer, type AdminServer } from './admin/server.js';
 import type { AdminBackend, ApplyResult } from './admin/backend.js';
 import { DEMO_SITE_NAME, seedFirstRun } from './config/first-run.js';
 import type { BerthConfig } from './config/schema.js';
-import { validateConfig } from './config/validate.js';
+import { validateConfig, type ValidationContext } from './config/validate.js';
+import { CertStore } from './certs/cert-store.js';
 import type { ConfigVersionSummary, StatusResponse, SupervisorEvent, WsServerMessage } from './contract/api.js';
 import type { RuntimeSettings } from './contract/ipc.js';
 import { assetsDir, dataPaths, rendererDist, serverCoreDist } from './paths.js';
@@ -206,8 +207,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
      * refuses it keeps its previous config whole (a port it cannot bind, say); then the previous
      * config is pushed and stored again, so the current version is always the one serving.
      */
+    // Read from the disk as the proxy reads the certificates (tls/sni-store.ts), so it needs no running cert service.
+    const certStore = new CertStore(paths.certsDir);
+    const validationContext = async (): Promise<ValidationContext> => ({ certificateIds: await certStore.ids() });
+
     const applyValidated = async (input: unknown, source: ConfigVersionSummary['source'], note: string): Promise<ApplyResult> => {
-      const result = validateConfig(input);
+      const result = validateConfig(input, await validationContext());
       if (!result.ok) return result;
       const previous = store.config.current();
       const version = store.config.apply(result.config, source, note);
@@ -241,6 +246,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       configVersions: (limit) => ({ current: store.config.current()?.version ?? 0, versions: store.config.list(limit) }),
       configVersion: (version) => store.config.get(version),
+      validationContext,
       applyConfig: (input, note, source = 'api') => applyValidated(input, source, note),
       restoreConfig: async (version) => {
         const old = store.config.get(version);

@@ -1,5 +1,6 @@
 // What the admin API needs from the running stack. The stack implements it; tests can fake it.
 import type { BerthConfig } from '../config/schema.js';
+import type { ValidationContext } from '../config/validate.js';
 import type { ApplyRefusal, ConfigVersionResponse, ConfigVersionSummary, ConfigVersionsResponse, StatusResponse, SupervisorEvent, ValidationIssue, WsServerMessage } from '../contract/api.js';
 import type { TelemetryBackend } from '../metrics/telemetry.js';
 import type { UpstreamStateSource } from './upstream-routes.js';
@@ -13,6 +14,8 @@ export interface AdminBackend {
   configVersions(limit: number): ConfigVersionsResponse;
   /** One stored version with its content (the editor's diff); null when there is no such version. */
   configVersion?(version: number): ConfigVersionResponse | null;
+  /** What validation needs from outside the config (the certificate store's ids); absent where a fake backend does not need it. */
+  validationContext?(): Promise<ValidationContext>;
   /** Validates the whole document, stores it as a new version and pushes it to the children. */
   /** Resolves once the proxy workers applied or refused it (bounded: a worker that does not answer is not waited for). */
   applyConfig(input: unknown, note: string, source?: ConfigVersionSummary['source']): Promise<ApplyResult>;

@@ -23,6 +23,7 @@ export function addImportRoutes(router: Router, backend: AdminBackend): Router {
     const body = parseBody(await readJsonBody(req, IMPORT_BODY_LIMIT));
     const files = new Map(body.files.map((f) => [posix.normalize(f.path), f.content]));
     const portMap = new Map(Object.entries(body.portMap ?? {}).map(([from, to]) => [Number(from), to]));
+    const context = await backend.validationContext?.();
     let outcome;
     try {
       outcome = runImport(backend.currentConfig().config, {
@@ -31,6 +32,7 @@ export function addImportRoutes(router: Router, backend: AdminBackend): Router {
         source: memorySource(files),
         portMap,
         ...(body.runtime ? { runtime: body.runtime } : {}),
+        ...(context ? { context } : {}),
       });
     } catch (e) {
       if (isBerthError(e) && IMPORT_ERROR_CODES.has(e.code as ImportErrorCode)) {

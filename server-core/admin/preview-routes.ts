@@ -1,5 +1,6 @@
 // Dry runs for the dashboard's editor, so the renderer never needs server code:
-// `POST /api/v1/config/validate` checks a draft (schema + semantic checks) and changes nothing;
+// `POST /api/v1/config/validate` checks a draft (schema + semantic checks, with the certificate
+// store's ids as PUT /config checks them) and changes nothing;
 // `POST /api/v1/config/preview/nginx` renders a valid draft as the nginx config `berth export nginx`
 // would write; `GET /api/v1/config/versions/:version` returns one stored version (for the diff).
 import type { ConfigPreviewNginxResponse, ConfigValidateResponse, ConfigVersionResponse } from '../contract/api.js';
@@ -18,12 +19,12 @@ const STOCK_FILES = new Set(['mime.types', 'uwsgi_params', 'fastcgi_params']);
 export function addPreviewRoutes(router: Router, backend: AdminBackend): Router {
   return router
     .add('POST', '/api/v1/config/validate', async ({ req, res }) => {
-      const result = validateConfig(await readJsonBody(req, DRAFT_BODY_LIMIT));
+      const result = validateConfig(await readJsonBody(req, DRAFT_BODY_LIMIT), await backend.validationContext?.());
       const body: ConfigValidateResponse = result.ok ? { ok: true, issues: [], config: result.config } : { ok: false, issues: result.issues };
       sendJson(res, 200, body);
     })
     .add('POST', '/api/v1/config/preview/nginx', async ({ req, res }) => {
-      const result = validateConfig(await readJsonBody(req, DRAFT_BODY_LIMIT));
+      const result = validateConfig(await readJsonBody(req, DRAFT_BODY_LIMIT), await backend.validationContext?.());
       if (!result.ok) {
         sendError(res, 422, 'BERTH_ERR_VALIDATION', `the draft has ${result.issues.length} problem(s); fix them to see the nginx config`, {
           ...(result.issues[0] ? { path: result.issues[0].path } : {}),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { isBerthError } from '../errors.js';
 import { autoNamesForSite } from './auto-names.js';
 import { caPaths, openLocalCa } from './ca.js';
 import { CertService } from './cert-service.js';
+import { CertStore } from './cert-store.js';
 import { issueLeaf } from './leaf.js';
 import { parseNameConstraint } from './names.js';
 import { RenewalTimer, RENEW_BEFORE_MS, type Timers } from './renewal.js';
@@ -246,6 +247,20 @@ describe('cert service: issue, import, export, delete', () => {
     await service.delete(mine.id);
     assert.deepEqual(updates.at(-1), { changed: ['mine'], reason: 'delete' });
     await assert.rejects(service.delete('mine'), (e) => isBerthError(e, 'BERTH_ERR_CERT_NOT_FOUND'));
+    service.stop();
+  });
+
+  it('the store lists its ids from the folders, counting one mid-replacement', async () => {
+    const { service, certsDir } = await makeService('ops-5');
+    await service.start(config([site('s', ['s.localhost'])]));
+    await service.issue({ names: ['one.localhost'], id: 'one' });
+    const store = new CertStore(certsDir);
+    assert.deepEqual([...(await store.ids())].sort(), ['auto-s', 'one']);
+    // save() renames the old folder aside for an instant before the new one takes its name.
+    await rename(join(certsDir, 'store', 'one'), join(certsDir, 'store', `.old-one-${process.pid}-0a1b2c3d`));
+    await mkdir(join(certsDir, 'store', `.new-two-${process.pid}-0a1b2c3d`));
+    assert.deepEqual([...(await store.ids())].sort(), ['auto-s', 'one']);
+    assert.deepEqual([...(await new CertStore(join(certsDir, 'none')).ids())], []);
     service.stop();
   });
 });

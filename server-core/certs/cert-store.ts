@@ -43,6 +43,27 @@ export class CertStore {
     return records;
   }
 
+  /**
+   * The ids of the stored certificates, from the folder names alone (config validation asks this
+   * on every apply). A certificate being replaced this instant (save(): renamed to `.old-<id>-<pid>-<hex>`
+   * before the new folder takes its name) still counts.
+   */
+  async ids(): Promise<Set<string>> {
+    let entries: string[];
+    try {
+      entries = await readdir(storeDir(this.certsDir));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw e;
+    }
+    const ids = new Set<string>();
+    for (const name of entries) {
+      const id = /^\.old-(.+)-\d+-[0-9a-f]{8}$/.exec(name)?.[1] ?? name;
+      if (CERT_ID_PATTERN.test(id)) ids.add(id);
+    }
+    return ids;
+  }
+
   async get(id: string): Promise<CertRecord | null> {
     if (!CERT_ID_PATTERN.test(id)) return null;
     try {

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ImportRequestBody, ImportResponse, ValidationIssue } from '../contract/api.js';
+import { CertStore } from '../certs/cert-store.js';
 import { formatIssues } from '../config/issues.js';
 import { BerthError } from '../errors.js';
 import { diskSource } from '../interop/nginx/file-source.js';
@@ -79,11 +80,13 @@ async function viaAdminApi(admin: { url: string; token: string; pid: number }, a
   return report(a, answer.warnings, answer.added, answer.issues, answer.version?.version ?? null, answer.config, `the running Berth (pid ${admin.pid})`);
 }
 
-function intoStore(a: ImportArgs, nginx: string[], uwsgi: string[]): number {
+async function intoStore(a: ImportArgs, nginx: string[], uwsgi: string[]): Promise<number> {
+  // A `# berth: certificate=ID` hint must name a certificate of this data dir, as the admin API checks.
+  const certificateIds = await new CertStore(dataPaths(a.dataDir).certsDir).ids();
   const store = openStore(a.dataDir);
   try {
     const base = store.config.current()?.config ?? emptyConfig();
-    const outcome = runImport(base, { nginx, uwsgi, source: diskSource, portMap: a.portMap, ...(a.runtime ? { runtime: a.runtime } : {}) });
+    const outcome = runImport(base, { nginx, uwsgi, source: diskSource, portMap: a.portMap, context: { certificateIds }, ...(a.runtime ? { runtime: a.runtime } : {}) });
     let version: number | null = null;
     if (!a.dryRun && outcome.valid !== null) {
       const names = [...nginx, ...uwsgi].map((f) => f.replace(/^.*\//, '')).join(', ');

@@ -9,9 +9,20 @@ import { checkCapabilities } from './capabilities.js';
 import { checkAddHeaders } from './static-checks.js';
 import { checkProxyTargets, checkUpstreamGroups } from './upstream-checks.js';
 import { siteListens } from './site-listens.js';
+import { AUTO_PREFIX } from '../certs/layout.js';
 import type { BerthConfig, Location, Site } from './schema.js';
 
-export type SemanticCheck = (config: BerthConfig) => ValidationIssue[];
+/**
+ * What a check may need from outside the config. Each field is optional: a check whose facts are
+ * absent is skipped. The store loads saved configs without it, so a certificate deleted since a
+ * config was applied never makes that config unloadable; the admin API and `berth import` give it.
+ */
+export interface ValidationContext {
+  /** Ids in the certificate store (certs/cert-store.ts ids()). */
+  certificateIds?: ReadonlySet<string>;
+}
+
+export type SemanticCheck = (config: BerthConfig, context: ValidationContext) => ValidationIssue[];
 
 /** A port a site listens on, after the default rule of site-listens.ts (no listen = the stack's ports). */
 interface EffectiveListen {
@@ -151,6 +162,29 @@ export const checkTlsBlocks: SemanticCheck = (config) => {
     if (tlsIndex === -1 && site.listen.length > 0 && site.tls?.redirectHttp) {
       issues.push({ path: `sites.${i}.tls.redirectHttp`, message: `site "${site.id}" redirects HTTP to HTTPS but has no TLS listen port; add a listen entry with tls: true, or remove the listen entries to use the stack's HTTP and HTTPS ports` });
     }
+  });
+  return issues;
+};
+
+/**
+ * A named certificate must be in the store: the proxy would otherwise answer that site's handshakes
+ * with its port's default certificate (sni-store.ts), a name mismatch with no hint why. `auto` is
+ * issued by the cert service on apply, so it is never missing here.
+ */
+export const checkCertificateIds: SemanticCheck = (config, context) => {
+  const known = context.certificateIds;
+  if (!known) return [];
+  const issues: ValidationIssue[] = [];
+  config.sites.forEach((site, i) => {
+    const id = site.tls?.certificate;
+    if (id === undefined || id === 'auto' || known.has(id)) return;
+    const imported = [...known].filter((k) => !k.startsWith(AUTO_PREFIX)).sort();
+    const shown = imported.slice(0, 10).map((k) => `"${k}"`).join(', ');
+    const list = imported.length === 0 ? '' : `; stored certificates: ${shown}${imported.length > 10 ? ', …' : ''}`;
+    issues.push({
+      path: `sites.${i}.tls.certificate`,
+      message: `there is no certificate "${id}"; import it on the Certificates page, or use "auto" for one from Berth's local CA${list}`,
+    });
   });
   return issues;
 };
@@ -304,6 +338,7 @@ export const semanticChecks: readonly SemanticCheck[] = [
   checkDuplicateDefaultServers,
   checkListenProtocols,
   checkTlsBlocks,
+  checkCertificateIds,
   checkAbsoluteDirs,
   checkStaticHasRoot,
   checkLocationPaths,

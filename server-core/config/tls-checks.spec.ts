@@ -46,4 +46,25 @@ describe('TLS site checks', () => {
     ]), settings: { httpPort: 8080, httpsPort: 9443 } });
     assert.ok(moved.ok, JSON.stringify(moved));
   });
+
+  it('a named certificate must be in the store when its ids are known; a saved config (no ids) still loads', () => {
+    const sites = [
+      { id: 'a', names: ['a.localhost'], root: '/srv/a', tls: { certificate: 'auto' } },
+      { id: 'b', names: ['b.localhost'], root: '/srv/b', tls: { certificate: 'nonexistent-cert' } },
+      { id: 'c', names: ['c.localhost'], root: '/srv/c', tls: { certificate: 'mine' } },
+    ];
+    const certificateIds = new Set(['mine', 'auto-a']);
+    const r = validateConfig(base(sites), { certificateIds });
+    assert.equal(r.ok, false);
+    const issues = r.ok ? [] : r.issues;
+    assert.deepEqual(issues.map((i) => i.path), ['sites.1.tls.certificate']);
+    assert.match(issues[0]?.message ?? '', /^there is no certificate "nonexistent-cert"; import it on the Certificates page, or use "auto"/);
+    // The list names the imported ones to pick from, not the sites' automatic ones.
+    assert.match(issues[0]?.message ?? '', /stored certificates: "mine"$/);
+    // `auto` is issued on apply: never missing, even with an empty store.
+    assert.ok(validateConfig(base([sites[0]]), { certificateIds: new Set() }).ok);
+    // The store validates without the ids: a config naming a certificate deleted later still loads.
+    const stored = validateConfig(base(sites));
+    assert.ok(stored.ok, JSON.stringify(stored));
+  });
 });

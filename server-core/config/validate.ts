@@ -4,16 +4,18 @@ import type { ValidationIssue } from '../contract/api.js';
 import { BerthError } from '../errors.js';
 import { formatIssues, friendlyZodMessage, issuesFromZod } from './issues.js';
 import { configSchema, type BerthConfig } from './schema.js';
-import { semanticChecks } from './semantic-checks.js';
+import { semanticChecks, type ValidationContext } from './semantic-checks.js';
 
 export { formatIssues } from './issues.js';
+export type { ValidationContext } from './semantic-checks.js';
 
 export type ValidationResult = { ok: true; config: BerthConfig } | { ok: false; issues: ValidationIssue[] };
 
-export function validateConfig(input: unknown): ValidationResult {
+/** `context`: facts from outside the config (the certificate store's ids); a check without its facts is skipped. */
+export function validateConfig(input: unknown, context: ValidationContext = {}): ValidationResult {
   const parsed = configSchema.safeParse(input, { error: friendlyZodMessage });
   if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
-  const issues = semanticChecks.flatMap((check) => check(parsed.data));
+  const issues = semanticChecks.flatMap((check) => check(parsed.data, context));
   return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
 }
 

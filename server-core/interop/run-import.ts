@@ -4,7 +4,7 @@
 // yet is reported by validation, never dropped.
 import { isDeepStrictEqual } from 'node:util';
 import { configSchema, type BerthConfig, type BerthConfigInput } from '../config/schema.js';
-import { validateConfig } from '../config/validate.js';
+import { validateConfig, type ValidationContext } from '../config/validate.js';
 import type { ValidationIssue } from '../contract/api.js';
 import { BerthError } from '../errors.js';
 import { normalizeAddress } from './nginx/addresses.js';
@@ -25,6 +25,8 @@ export interface ImportRequest {
   source: FileSource;
   runtime?: 'wsgi' | 'uwsgi';
   portMap?: ReadonlyMap<number, number>;
+  /** Facts for validation from outside the config (the certificate store's ids). */
+  context?: ValidationContext;
 }
 
 export interface ImportOutcome {
@@ -105,7 +107,7 @@ export function runImport(base: BerthConfig, req: ImportRequest): ImportOutcome 
   }
 
   const config: BerthConfigInput = { ...base, sites, upstreams, apps } as BerthConfigInput;
-  const result = validateConfig(config);
+  const result = validateConfig(config, req.context);
   return {
     config,
     added: { sites: addedSites, upstreams: addedUpstreams, apps: addedApps },

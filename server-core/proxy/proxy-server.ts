@@ -157,7 +157,7 @@ export class ProxyServer {
     this.pending = table;
     try {
       if (plan.some((p) => p.tls) || this.sniStore) {
-        this.sniStore ??= createSniStore(dataPaths(runtime.dataDir).certsDir, () => this.sniConfig ?? config, { warn: (m) => this.warnOnce(m) });
+        this.sniStore ??= createSniStore(dataPaths(runtime.dataDir).certsDir, () => this.sniConfig ?? config, { warn: (m) => this.options.warn(m) }); // it says each problem once until it changes
         // The SNI table reads `site.listen`: give it the listens with the default rule applied.
         this.sniConfig = withSiteListens(config, runtime);
         await this.sniStore.reload();

@@ -167,6 +167,70 @@ describe('certificates through berth serve', () => {
   });
 });
 
+describe('a site naming a certificate that is not in the store', () => {
+  const json = { 'Content-Type': 'application/json' };
+  const dataDir = makeTempDir('berth-cert-ref-');
+  let berth: BerthProcess | null = null;
+  after(async () => {
+    await berth?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('validate and PUT refuse it with the field and the fix; delete refuses one in use; a saved config whose certificate is gone still starts and the log names it', async () => {
+    berth = await startBerth({ dataDir });
+    const running = berth;
+    await waitFor('the cert service', async () => ((await running.status()).children.find((c) => c.role === 'certs')?.state === 'running' ? true : undefined), 20_000);
+    const current = (await running.api<{ version: number; config: BerthConfig }>('/api/v1/config')).body;
+    const withShop = (certificate: string): BerthConfig => ({
+      ...current.config,
+      sites: [...current.config.sites, { ...current.config.sites[0]!, id: 'shop', names: ['shop.localhost'], listen: [], tls: { certificate, redirectHttp: false, hstsMaxAgeS: 0 } }],
+    });
+
+    const validated = await running.api<{ ok: boolean; issues: { path: string; message: string }[] }>('/api/v1/config/validate', { method: 'POST', headers: json, body: JSON.stringify(withShop('nonexistent-cert')) });
+    assert.equal(validated.status, 200);
+    assert.equal(validated.body.ok, false);
+    const at = `sites.${current.config.sites.length}.tls.certificate`;
+    assert.deepEqual(validated.body.issues.map((i) => i.path), [at]);
+    assert.match(validated.body.issues[0]!.message, /there is no certificate "nonexistent-cert"; import it on the Certificates page, or use "auto"/);
+    const put = await running.api<ApiErrorBody & { error: { issues: { path: string }[] } }>('/api/v1/config', { method: 'PUT', headers: json, body: JSON.stringify(withShop('nonexistent-cert')) });
+    assert.equal(put.status, 422);
+    assert.equal(put.body.error.issues[0]?.path, at);
+    assert.equal((await running.api<{ version: number }>('/api/v1/config')).body.version, current.version, 'nothing was applied');
+
+    // `berth import` through the running Berth checks the certificate hint of an exported site too.
+    const nginxFile = join(dataDir, 'shop.conf');
+    writeFileSync(nginxFile, 'server {\n  listen 8443 ssl;\n  server_name hint.localhost;\n  root /srv/hint;\n  # berth: certificate=nonexistent-cert\n  ssl_certificate /etc/ssl/berth/nonexistent-cert/fullchain.pem;\n  ssl_certificate_key /etc/ssl/berth/nonexistent-cert/privkey.pem;\n}\n');
+    const imported = await runBerth(['import', 'nginx', nginxFile, '--data-dir', dataDir]);
+    assert.equal(imported.code, 1, imported.stdout);
+    assert.match(imported.stderr, /tls\.certificate: there is no certificate "nonexistent-cert"/);
+
+    const issued = await running.api<CertSummary>('/api/v1/certs', { method: 'POST', headers: json, body: JSON.stringify({ names: ['shop.localhost'], id: 'shop-cert' }) });
+    assert.equal(issued.status, 201);
+    const ok = await running.api('/api/v1/config', { method: 'PUT', headers: json, body: JSON.stringify(withShop('shop-cert')) });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    const del = await running.api<ApiErrorBody>('/api/v1/certs/shop-cert', { method: 'DELETE' });
+    assert.equal(del.status, 409);
+    assert.equal(del.body.error.code, 'BERTH_ERR_CERT_IN_USE');
+    assert.match(del.body.error.message, /used by site\(s\) shop: change their TLS certificate first/);
+
+    // The certificate goes away behind Berth's back: the saved config still starts.
+    await running.stop();
+    berth = null;
+    rmSync(join(dataDir, 'certs', 'store', 'shop-cert'), { recursive: true });
+    const intoStore = await runBerth(['import', 'nginx', nginxFile, '--data-dir', dataDir]);
+    assert.equal(intoStore.code, 1, intoStore.stdout);
+    assert.match(intoStore.stderr, /there is no certificate "nonexistent-cert"/);
+    berth = await startBerth({ dataDir });
+    const again = berth;
+    const restarted = await again.api<{ config: BerthConfig }>('/api/v1/config');
+    assert.equal(restarted.body.config.sites.find((s) => s.id === 'shop')?.tls?.certificate, 'shop-cert');
+    const logFile = join(dataDir, 'logs', 'berth.log');
+    await waitFor('the missing certificate in berth.log', () => (readFileSync(logFile, 'utf8').includes('certificate "shop-cert" of site "shop" is not in the certificate store') ? true : undefined), 20_000);
+    const proxies = (await again.status()).children.filter((c) => c.role === 'proxy');
+    assert.ok(proxies.length > 0 && proxies.every((c) => c.state === 'running'), JSON.stringify(proxies));
+  });
+});
+
 describe('berth cert without a running Berth', () => {
   test('ca creates and describes the CA; issue writes the files and prints their paths; bad names exit 1', async () => {
     const dataDir = makeTempDir('berth-cert-cli-');

@@ -142,4 +142,46 @@ describe('SNI store', () => {
     }
     await store.reload();
   });
+
+  it('logs a certificate still missing after the retries with its id and sites; again when it goes missing again', async () => {
+    const warnings: string[] = [];
+    const withGone = configSchema.parse({
+      schemaVersion: 1,
+      sites: [
+        { id: 'c', names: ['c.localhost'], listen: [{ port: PORT, tls: true, defaultServer: true }], tls: { certificate: 'mine' } },
+        { id: 'd', names: ['d.localhost'], listen: [{ port: PORT, tls: true }], tls: { certificate: 'deleted-cert' } },
+      ],
+    });
+    let current = withGone;
+    const own = createSniStore(certsDir, () => current, { warn: (m) => warnings.push(m), retryMs: 1 });
+    const settled = () => waitUntil(() => warnings.length > 0);
+    await own.reload();
+    await settled();
+    assert.deepEqual(warnings, [
+      `certificate "deleted-cert" of site "d" is not in the certificate store, so TLS there answers with the port's default certificate; import it on the Certificates page or set tls.certificate to "auto"`,
+    ]);
+    // What the site gets meanwhile: the port's default site's certificate.
+    assert.equal(own.contextFor('d.localhost', PORT), own.contextFor('c.localhost', PORT));
+    // The same problem on the next reload (an apply) is not repeated…
+    await own.reload();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(warnings.length, 1);
+    // …but once fixed and broken again, it is said again.
+    current = configSchema.parse({ ...withGone, sites: [withGone.sites[0]] });
+    await own.reload();
+    current = withGone;
+    warnings.length = 0;
+    await own.reload();
+    await settled();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /"deleted-cert" of site "d"/);
+  });
 });
+
+async function waitUntil(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

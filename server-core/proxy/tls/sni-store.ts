@@ -9,10 +9,11 @@
 // Hot swap: reload() builds a whole new table, then replaces the old one in one assignment. A
 // handshake already past its SNI callback keeps the context it got; later ones get the new table.
 // A certificate that cannot be read during a reload (being replaced this instant) keeps its
-// previous context, and the store retries shortly.
+// previous context, and the store retries shortly. One still missing after the retries (deleted, or
+// named by a config saved before it was deleted) is logged with the sites using it.
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { certFiles, certIdForSite } from '../../certs/layout.js';
+import { autoCertId, certFiles, certIdForSite } from '../../certs/layout.js';
 import type { BerthConfig } from '../../config/schema.js';
 import { buildNameIndex, normalizeHost, selectByHost, type NameIndex } from '../server-names.js';
 
@@ -39,8 +40,25 @@ const RETRY_MS = 200;
 const MAX_RETRIES = 5;
 
 export interface SniStoreOptions {
-  /** Called with a message when a certificate cannot be loaded (the proxy logs it). */
+  /** Called with a message when a certificate cannot be loaded (the proxy logs it); once per problem until what is wrong changes. */
   warn?: (message: string) => void;
+  /** First wait before re-reading certificates that could not be loaded (tests shorten it). */
+  retryMs?: number;
+}
+
+interface Missing {
+  id: string;
+  siteIds: string[];
+  why: 'absent' | 'unusable';
+}
+
+function missingMessage(m: Missing): string {
+  const sites = m.siteIds.map((id) => `"${id}"`).join(', ');
+  const auto = m.siteIds.length === 1 && m.id === autoCertId(m.siteIds[0] ?? '');
+  const what = auto ? `the automatic certificate "${m.id}" of site ${sites}` : `certificate "${m.id}" of site${m.siteIds.length > 1 ? 's' : ''} ${sites}`;
+  const why = m.why === 'absent' ? (auto ? 'has not been issued (see the Certificates page)' : 'is not in the certificate store') : 'cannot be read or its key does not match';
+  const fix = auto ? '' : `; import it on the Certificates page or set tls.certificate to "auto"`;
+  return `${what} ${why}, so TLS there answers with the port's default certificate${fix}`;
 }
 
 /**
@@ -54,15 +72,19 @@ export function createSniStore(certsDir: string, getConfig: () => BerthConfig, o
   let retryTimer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
+  /** The problem lines last warned about ('' = none). */
+  let reported = '';
+  const retryMs = options.retryMs ?? RETRY_MS;
 
-  async function load(id: string, previous: Loaded | undefined): Promise<Loaded | null> {
+  /** A certificate's context, or why there is none: the files are absent, or they do not make a usable pair. */
+  async function load(id: string, previous: Loaded | undefined): Promise<Loaded | 'absent' | 'unusable'> {
     const f = certFiles(certsDir, id);
     let cert: string;
     let key: string;
     try {
       [cert, key] = await Promise.all([readFile(f.fullchain, 'utf8'), readFile(f.key, 'utf8')]);
-    } catch {
-      return null;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'unusable';
     }
     const pemKey = `${cert}\n${key}`;
     if (previous && previous.pemKey === pemKey) return previous;
@@ -70,17 +92,18 @@ export function createSniStore(certsDir: string, getConfig: () => BerthConfig, o
       // Throws when the key does not match the certificate (a read between two writes).
       return { pemKey, context: createSecureContext({ cert, key }) };
     } catch {
-      return null;
+      return 'unusable';
     }
   }
 
-  async function build(): Promise<boolean> {
+  /** Builds and swaps in the new table; returns the certificates that could not be loaded and other problems to report. */
+  async function build(): Promise<{ missing: Missing[]; problems: string[] }> {
     const config = getConfig();
     const byPort = new Map<number, { names: readonly string[]; defaultServer: boolean; value: SiteEntry }[]>();
-    const wanted = new Set<string>();
+    const wanted = new Map<string, string[]>();
     for (const site of config.sites) {
       const certId = certIdForSite(site);
-      if (certId) wanted.add(certId);
+      if (certId) wanted.set(certId, [...(wanted.get(certId) ?? []), site.id]);
       for (const l of site.listen) {
         if (!l.tls) continue;
         const list = byPort.get(l.port) ?? [];
@@ -90,42 +113,47 @@ export function createSniStore(certsDir: string, getConfig: () => BerthConfig, o
       }
     }
     const nextContexts = new Map<string, Loaded>();
-    let missing = false;
-    for (const id of wanted) {
+    const missing: Missing[] = [];
+    for (const [id, siteIds] of wanted) {
       const previous = contexts.get(id);
       const loaded = await load(id, previous);
-      if (loaded) nextContexts.set(id, loaded);
+      if (typeof loaded !== 'string') nextContexts.set(id, loaded);
       else {
         if (previous) nextContexts.set(id, previous);
-        missing = true;
+        missing.push({ id, siteIds, why: loaded });
       }
     }
     const nextPorts = new Map<number, NameIndex<SiteEntry>>();
+    const problems: string[] = [];
     for (const [port, entries] of byPort) {
       try {
         nextPorts.set(port, buildNameIndex(entries));
       } catch (e) {
-        options.warn?.(`TLS port ${port}: ${e instanceof Error ? e.message : String(e)}`);
+        problems.push(`TLS port ${port}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     // The swap: one assignment each, nothing awaited in between.
     ports = nextPorts;
     contexts = nextContexts;
-    return missing;
+    return { missing, problems };
   }
 
   async function reloadOnce(): Promise<void> {
-    const missing = await build();
+    const { missing, problems } = await build();
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
-    if (missing && retries < MAX_RETRIES) {
+    if (missing.length > 0 && retries < MAX_RETRIES) {
       retries++;
-      retryTimer = setTimeout(() => void reload(), RETRY_MS * retries);
+      retryTimer = setTimeout(() => void reload(), retryMs * retries);
       retryTimer.unref();
-    } else {
-      if (missing) options.warn?.('some site certificates could not be loaded; those sites answer with their port’s default certificate');
-      retries = 0;
+      return;
     }
+    retries = 0;
+    // Said again whenever what is wrong changes (another apply, a deletion), not once per process.
+    const lines = [...problems, ...missing.map(missingMessage)];
+    const key = lines.join('\n');
+    if (key !== reported) lines.forEach((line) => options.warn?.(line));
+    reported = key;
   }
 
   /** One reload at a time; a request during one runs once more after it. */
