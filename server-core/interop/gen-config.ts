@@ -106,10 +106,11 @@ export function generateConfig(seed: number): BerthConfig {
       id: `site-${i}`,
       names,
       // Every third TLS site has no listen: the stack's HTTP + HTTPS ports (config/site-listens.ts).
+      // Others may add a plain port, before or after the TLS one (with redirectHttp it is the redirect's).
       listen: tls
         ? i % 3 === 0
           ? []
-          : [{ port: 8443 + i, tls: true, http2: maybe(), defaultServer: maybe(0.2) }, ...(maybe() ? [{ port: 8080 + i }] : [])]
+          : withPlain({ port: 8443 + i, tls: true, http2: maybe(), defaultServer: maybe(0.2) }, maybe() ? { port: 8080 + i, defaultServer: maybe(0.2) } : null, maybe())
         : maybe(0.3)
           ? []
           : [{ port: 8080 + i, defaultServer: maybe(0.2) }],
@@ -132,4 +133,10 @@ export function generateConfig(seed: number): BerthConfig {
     });
   }
   return configSchema.parse({ schemaVersion: 1, sites, upstreams, apps });
+}
+
+/** A TLS site's listens: the TLS entry, and the plain one (if any) before or after it. */
+function withPlain<T, P>(tls: T, plain: P | null, plainFirst: boolean): (T | P)[] {
+  if (plain === null) return [tls];
+  return plainFirst ? [plain, tls] : [tls, plain];
 }

@@ -1,13 +1,15 @@
 // `berth import` / `berth export` end to end: into a stopped data dir's store, through a running
 // Berth's admin API (config version source `import`), and an export real `nginx -t` accepts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ConfigVersionsResponse } from '../../server-core/contract/api.js';
-import type { BerthConfig } from '../../server-core/config/schema.js';
-import { freePort } from '../conformance/harness.js';
+import { configSchema, type BerthConfig } from '../../server-core/config/schema.js';
+import { openStore } from '../../server-core/store/database.js';
+import { freePort, sendH2 } from '../conformance/harness.js';
+import { httpRequest } from '../helpers/http.js';
 import { makeTempDir, repoRoot, runBerth, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
 
 const seeds = join(repoRoot, 'server-core', 'interop', 'testdata', 'seeds');
@@ -50,6 +52,82 @@ describe('berth import / export', () => {
     assert.match(r.stderr, /berth: unexpected "}" in .*003-nginx\.conf\.orig:30:1/);
     const usage = await runBerth(['import', 'apache', 'x.conf']);
     assert.equal(usage.code, 2);
+  });
+
+  it('redirectHttp with an HTTP listen: the export redirects on that port to the HTTPS port, as Berth does, under real nginx; the import gives the site back', async (t) => {
+    const dataDir = tempDir();
+    chmodSync(dataDir, 0o755); // nginx's workers may run as another user (nobody, under root)
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const www = join(dataDir, 'www');
+    mkdirSync(www);
+    writeFileSync(join(www, 'index.html'), 'r content\n');
+    // Plain port first, as the tester wrote it: the order comes back from the import too.
+    const site = configSchema.parse({
+      schemaVersion: 1,
+      sites: [{ id: 'r', names: ['r.localhost'], root: www, listen: [{ port: httpPort }, { port: httpsPort, tls: true }], tls: { certificate: 'auto', redirectHttp: true } }],
+    }).sites[0]!;
+    const store = openStore(dataDir);
+    store.config.apply({ schemaVersion: 1, sites: [site] }, 'api');
+    store.close();
+
+    const probe = async (port: number) => httpRequest({ port, host: 'r.localhost', path: '/a/b?c=1' });
+    const content = async (port: number) => sendH2(port, { name: 'content', path: '/', headers: { Host: 'r.localhost' } });
+    const berth = await startBerth({ dataDir });
+    const leaf = join(dataDir, 'certs', 'store', 'auto-r');
+    let fromBerth: { status: number; location: unknown; content: number };
+    try {
+      await waitFor('the leaf of r', () => (existsSync(join(leaf, 'key.pem')) ? true : undefined), 20_000);
+      const redirect = await waitFor('berth on the HTTP port', () => probe(httpPort).catch(() => undefined));
+      fromBerth = { status: redirect.status, location: redirect.headers.location, content: (await content(httpsPort)).status };
+    } finally {
+      await berth.stop();
+    }
+    assert.deepEqual(fromBerth, { status: 301, location: `https://r.localhost:${httpsPort}/a/b?c=1`, content: 200 });
+
+    const certDir = join(dataDir, 'nginx-certs');
+    mkdirSync(join(certDir, 'r'), { recursive: true });
+    copyFileSync(join(leaf, 'fullchain.pem'), join(certDir, 'r', 'fullchain.pem'));
+    copyFileSync(join(leaf, 'key.pem'), join(certDir, 'r', 'privkey.pem'));
+    const out = join(dataDir, 'export');
+    const logs = join(dataDir, 'nginx-logs');
+    mkdirSync(logs);
+    const exported = await runBerth(['export', 'nginx', '--out', out, '--log-dir', logs, '--cert-dir', certDir, '--data-dir', dataDir]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const conf = readFileSync(join(out, 'sites', 'r.conf'), 'utf8');
+    const [contentServer, redirectServer] = conf.split('# berth: redirect-for=r');
+    assert.doesNotMatch(contentServer ?? '', new RegExp(`listen ${httpPort}\\b`), 'the HTTP port is not the content server\'s');
+    assert.match(redirectServer ?? '', new RegExp(`listen ${httpPort};[\\s\\S]*return 301 https://\\$host:${httpsPort}\\$request_uri;`));
+
+    // Back through `berth import` into an empty data dir: the same site.
+    const again = tempDir();
+    const imported = await runBerth(['import', 'nginx', join(out, 'nginx.conf'), '--data-dir', again]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const back = openStore(again);
+    const backSite = back.config.current()?.config.sites.find((s) => s.id === 'r');
+    back.close();
+    assert.deepEqual(backSite, site);
+
+    if (!NGINX) {
+      t.diagnostic('nginx is not installed: the export was not run (apt-get install nginx)');
+      return;
+    }
+    const nginx = spawn(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-g', `daemon off; pid ${join(out, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    nginx.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const gone = new Promise<void>((r) => nginx.once('exit', () => r()));
+    try {
+      const redirect = await waitFor('nginx on the HTTP port', () => {
+        if (nginx.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+        return probe(httpPort).catch(() => undefined);
+      });
+      const fromNginx = { status: redirect.status, location: redirect.headers.location, content: (await content(httpsPort)).status };
+      assert.deepEqual(fromNginx, fromBerth, 'nginx answers as Berth did');
+    } finally {
+      nginx.kill('SIGTERM');
+      const timer = setTimeout(() => nginx.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    }
   });
 
   describe('with a running Berth', () => {

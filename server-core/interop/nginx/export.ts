@@ -4,7 +4,7 @@
 // and `nginx -t -c DIR/nginx.conf` accepts it. Values Berth keeps but nginx cannot (ids, the
 // certificate a site uses) ride along as `# berth: key=value` comments the importer reads back.
 import mime from 'mime-types';
-import type { App, BerthConfig, Handler, Location, ProxyHandler, Site } from '../../config/schema.js';
+import type { App, BerthConfig, Handler, Listen, Location, ProxyHandler, Site } from '../../config/schema.js';
 import { siteListens, type SitePorts } from '../../config/site-listens.js';
 import { BERTH_FORWARDING_DEFAULTS, FORWARDING_NAMES } from './forwarding.js';
 import { line, nginxWord } from './quote.js';
@@ -143,9 +143,13 @@ function siteBlocks(site: Site, apps: ReadonlyMap<string, App>, options: NginxEx
   // No `listen` on a plain site is nginx's own default (port 80). A TLS site with no `listen` is on the
   // stack's HTTP and HTTPS ports (config/site-listens.ts): written out, with a marker so the import
   // gives back "no listen" while the ports still are the defaults.
-  const listens = site.listen.length === 0 && site.tls ? siteListens(site, ports) : site.listen;
-  if (listens !== site.listen) out.push(`    # berth: listen=default http=${ports.httpPort} https=${ports.httpsPort}`);
-  for (const l of listens) {
+  const implicit = site.listen.length === 0 && site.tls !== undefined;
+  const listens = implicit ? siteListens(site, ports) : site.listen;
+  if (implicit) out.push(`    # berth: listen=default http=${ports.httpPort} https=${ports.httpsPort}`);
+  // With redirectHttp, Berth answers every request on the site's plain ports with the redirect
+  // (tls/https-policy.ts): those ports belong to the redirect server below, not to this one.
+  const redirect = site.tls?.redirectHttp === true;
+  for (const l of redirect ? listens.filter((x) => x.tls) : listens) {
     const opts = [l.tls ? 'ssl' : '', l.tls && l.http2 ? 'http2' : '', l.defaultServer ? 'default_server' : ''].filter((o) => o !== '');
     out.push(line(1, 'listen', l.port, ...opts));
   }
@@ -177,10 +181,29 @@ function siteBlocks(site: Site, apps: ReadonlyMap<string, App>, options: NginxEx
   }
   for (const loc of site.locations) out.push('', ...locationBlock(loc, site, apps));
   out.push('}');
-  if (site.tls?.redirectHttp) {
-    out.push('', `# berth: redirect-for=${site.id}`, 'server {', line(1, 'server_name', ...site.names), line(1, 'return', 301, 'https://$host$request_uri'), '}');
-  }
+  if (redirect) out.push('', ...redirectBlock(site, listens, implicit, options, notes));
   return out;
+}
+
+/**
+ * The HTTP→HTTPS redirect as Berth does it: on the site's plain ports, 301 to its first TLS port
+ * (`:443` left out, as browsers do). `listen-at` keeps where the plain ports were in the site's
+ * list, so the import puts them back in order. A site with no plain port gets nginx's port 80.
+ */
+function redirectBlock(site: Site, listens: readonly Listen[], implicit: boolean, options: NginxExportOptions, notes: string[]): string[] {
+  const plain = listens.flatMap((l, i) => (l.tls ? [] : [{ l, i }]));
+  const tlsPort = listens.find((l) => l.tls)?.port ?? 443;
+  const marker = `# berth: redirect-for=${site.id}${plain.length > 0 && !implicit ? ` listen-at=${plain.map((p) => p.i).join(',')}` : ''}`;
+  if (plain.length === 0) notes.push(`site ${site.id}: redirectHttp is on but the site has no HTTP port, so Berth redirects nothing; the export redirects nginx's default port 80`);
+  return [
+    marker,
+    'server {',
+    ...plain.map(({ l }) => line(1, 'listen', l.port, ...(l.defaultServer ? ['default_server'] : []))),
+    line(1, 'server_name', ...site.names),
+    site.accessLog ? line(1, 'access_log', `${options.logDir}/${site.id}.access.log`) : line(1, 'access_log', 'off'),
+    line(1, 'return', 301, `https://$host${tlsPort === 443 ? '' : `:${tlsPort}`}$request_uri`),
+    '}',
+  ];
 }
 
 function matchArgs(loc: Location): string[] {

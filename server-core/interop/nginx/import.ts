@@ -3,7 +3,7 @@
 // A file holding just `server { … }` blocks (a sites-enabled snippet) is read as if inside `http`.
 import type { WarningSink } from '../warnings.js';
 import { bareAddressUpstreamId, type LocationContext } from './map-location.js';
-import { mapServerBlock, type RateZone, type SiteInput } from './map-server.js';
+import { collapseDefaultListens, mapServerBlock, type MappedServer, type RateZone, type SiteInput } from './map-server.js';
 import { mapUpstream, type MappedUpstream, type UpstreamInput } from './map-upstream.js';
 import { notCarriedMessage } from './not-carried.js';
 import type { Directive, ParsedNginx } from './parser.js';
@@ -102,13 +102,14 @@ export function importNginx(parsed: ParsedNginx, sink: WarningSink, options: Ngi
     portMap: options.portMap ?? new Map<number, number>(),
   };
 
-  const sites: SiteInput[] = [];
+  const servers: MappedServer[] = [];
   for (const d of httpDirectives) {
     if (d.name !== 'server' || d.block === null) continue;
-    const mapped = mapServerBlock(d, http, ctx);
-    sites.push(mapped.site);
+    servers.push(mapServerBlock(d, http, ctx));
   }
-  mergeHttpsRedirects(sites, ctx.portMap);
+  mergeHttpsRedirects(servers, ctx.portMap);
+  servers.forEach(collapseDefaultListens);
+  const sites = servers.map((s) => s.site);
   assignSiteIds(sites);
 
   // Everything not read above: say why.
@@ -143,22 +144,40 @@ function isConnectionUpgradeMap(d: Directive): boolean {
 }
 
 /**
- * A plain-HTTP server whose only job is `return 301 https://$host$request_uri` for names that a TLS
- * site also serves is that site's "redirect HTTP to HTTPS" switch (Berth's export writes it so).
+ * A plain-HTTP server whose only job is `return 301 https://$host[:PORT]$request_uri` for names that
+ * a TLS site also serves is that site's "redirect HTTP to HTTPS" switch (Berth's export writes it so).
+ * Its listen ports become the site's plain ports (Berth answers them with the redirect,
+ * tls/https-policy.ts), at the `# berth: listen-at=…` positions of Berth's export, else at the end; a
+ * redirect server with no `listen` is nginx's port 80 and adds none. An explicit PORT must be the
+ * site's first TLS port, where Berth redirects to.
  */
-function mergeHttpsRedirects(sites: SiteInput[], portMap: ReadonlyMap<number, number>): void {
-  const httpPorts = new Set([80, portMap.get(80) ?? 80]);
-  for (let i = sites.length - 1; i >= 0; i--) {
-    const s = sites[i] as SiteInput;
+function mergeHttpsRedirects(servers: MappedServer[], portMap: ReadonlyMap<number, number>): void {
+  for (let i = servers.length - 1; i >= 0; i--) {
+    const redirect = servers[i] as MappedServer;
+    const s = redirect.site;
     const loc = s.locations?.[0];
     if (s.tls || s.locations?.length !== 1 || !loc || loc.match.kind !== 'prefix' || loc.match.path !== '/') continue;
     const h = loc.handler;
-    if (h.type !== 'return' || h.status !== 301 || !/^https:\/\/\$(host|server_name)\$request_uri$/.test(h.body ?? '')) continue;
-    if ((s.listen ?? []).some((l) => !httpPorts.has(l.port) || l.defaultServer)) continue;
-    const target = sites.find((t) => t !== s && t.tls && s.names.every((n) => t.names.includes(n)));
-    if (!target?.tls) continue;
+    const url = h.type === 'return' && h.status === 301 ? /^https:\/\/\$(?:host|server_name)(?::(\d{1,5}))?\$request_uri$/.exec(h.body ?? '') : null;
+    if (!url) continue;
+    const plain = s.listen ?? [];
+    if (plain.some((l) => l.tls)) continue;
+    const named = redirect.redirectFor === null ? undefined : servers.find((t) => t !== redirect && t.site.id === redirect.redirectFor);
+    const target = (named ?? servers.find((t) => t !== redirect && t.site.tls && s.names.every((n) => t.site.names.includes(n))))?.site;
+    if (!target?.tls || !s.names.every((n) => target.names.includes(n))) continue;
+    const listens = [...(target.listen ?? [])];
+    const tlsPort = listens.find((l) => l.tls)?.port;
+    if (url[1] !== undefined && tlsPort !== undefined && (portMap.get(Number(url[1])) ?? Number(url[1])) !== tlsPort) continue;
+    const at = redirect.listenAt?.length === plain.length ? redirect.listenAt : null;
+    plain.forEach((l, k) => {
+      if (listens.some((x) => x.port === l.port)) return;
+      const pos = at?.[k];
+      if (pos !== undefined && pos <= listens.length) listens.splice(pos, 0, l);
+      else listens.push(l);
+    });
+    if (listens.length > 0) target.listen = listens;
     target.tls.redirectHttp = true;
-    sites.splice(i, 1);
+    servers.splice(i, 1);
   }
 }
 

@@ -7,7 +7,7 @@ import type { siteSchema } from '../../config/schema.js';
 import type { WarningSink } from '../warnings.js';
 import type { Directive } from './parser.js';
 import { argValues, markers, Scope } from './scope.js';
-import { listensAreImplicit } from '../../config/site-listens.js';
+import { listensAreImplicit, type SitePorts } from '../../config/site-listens.js';
 import { mapLocationHandler, mapLocationMatch, mapReturn, mapStatic, type LocationContext, type LocationInput } from './map-location.js';
 import { parseSize, parseTimeS } from './units.js';
 
@@ -32,7 +32,11 @@ export interface MappedServer {
   site: SiteInput;
   /** `# berth: redirect-for=ID`: Berth's export of a site's HTTP→HTTPS redirect, not a site. */
   redirectFor: string | null;
+  /** `# berth: listen-at=0,2` on that redirect: where its listens were in the site's `listen` list. */
+  listenAt: number[] | null;
   idHint: string | null;
+  /** `# berth: listen=default http=N https=M` on the first listen: the site had no `listen` (see collapseDefaultListens). */
+  defaultPorts: SitePorts | null;
 }
 
 const SITE_LEVEL_IN_BERTH = ['client_max_body_size', 'allow', 'deny', 'auth_basic', 'auth_basic_user_file', 'limit_req', 'access_log', 'client_header_timeout', 'client_body_timeout', 'keepalive_timeout', 'ssl_certificate', 'ssl_certificate_key'];
@@ -70,7 +74,7 @@ export function mapServerBlock(block: Directive, http: Scope, ctx: ServerContext
       if (l.http2) same.http2 = true;
     } else if (l) listens.push(l);
   }
-  if (listens.length > 0 && !isExportedDefaultListen(listenDirectives[0], listens)) site.listen = listens;
+  if (listens.length > 0) site.listen = listens;
 
   // root, index
   const root = scope.one('root');
@@ -119,7 +123,14 @@ export function mapServerBlock(block: Directive, http: Scope, ctx: ServerContext
     if (b.name !== 'location') markAll(b, scope.used);
     if (b.name !== 'location') sink.add(b, b.name, b.name === 'if' ? '`if` blocks are not in Berth\'s model; move the condition into separate locations' : `"${b.name}" blocks inside a server are not in Berth's model; not carried over`);
   }
-  return { site, redirectFor: hints['redirect-for'] ?? null, idHint: hints.id ?? null };
+  const listenAt = hints['listen-at']?.split(',').map(Number) ?? null;
+  return {
+    site,
+    redirectFor: hints['redirect-for'] ?? null,
+    listenAt: listenAt && listenAt.every((n) => Number.isInteger(n) && n >= 0) ? listenAt : null,
+    idHint: hints.id ?? null,
+    defaultPorts: exportedDefaultPorts(listenDirectives[0]),
+  };
 }
 
 function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): LocationInput[] {
@@ -346,16 +357,22 @@ function mapTls(scope: Scope, site: SiteInput, listens: NonNullable<SiteInput['l
   site.tls = tls;
 }
 
+function exportedDefaultPorts(first: Directive | undefined): SitePorts | null {
+  const hints = first ? markers(first) : {};
+  if (hints.listen !== 'default') return null;
+  const ports = { httpPort: Number(hints.http), httpsPort: Number(hints.https) };
+  return Number.isInteger(ports.httpPort) && Number.isInteger(ports.httpsPort) ? ports : null;
+}
+
 /**
  * Berth's export writes a TLS site's default listens (config/site-listens.ts) with
  * `# berth: listen=default http=N https=M`; they come back as "no listen" while they still are
- * exactly those ports. Edited ports or options keep the listens as written.
+ * exactly those ports. Edited ports or options keep the listens as written. Run after the site's
+ * HTTP→HTTPS redirect server gave its HTTP port back (import.ts mergeHttpsRedirects).
  */
-function isExportedDefaultListen(first: Directive | undefined, listens: NonNullable<SiteInput['listen']>): boolean {
-  const hints = first ? markers(first) : {};
-  if (hints.listen !== 'default') return false;
-  const ports = { httpPort: Number(hints.http), httpsPort: Number(hints.https) };
-  if (!Number.isInteger(ports.httpPort) || !Number.isInteger(ports.httpsPort)) return false;
-  const full = listens.map((l) => ({ port: l.port, tls: l.tls ?? false, http2: l.http2 ?? true, defaultServer: l.defaultServer ?? false }));
-  return listensAreImplicit(full, true, ports);
+export function collapseDefaultListens(server: MappedServer): void {
+  const { site, defaultPorts } = server;
+  if (!defaultPorts || !site.tls || !site.listen) return;
+  const full = site.listen.map((l) => ({ port: l.port, tls: l.tls ?? false, http2: l.http2 ?? true, defaultServer: l.defaultServer ?? false }));
+  if (listensAreImplicit(full, true, defaultPorts)) delete site.listen;
 }
