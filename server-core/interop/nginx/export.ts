@@ -130,12 +130,20 @@ function zoneName(siteId: string): string {
   return `site_${siteId}`;
 }
 
-/** nginx rates are whole requests per second or per minute. */
+/**
+ * nginx rates are whole requests per second or per minute (limit_req_zone reads the number with
+ * ngx_atoi and refuses 0), so 1r/m is the slowest rate it can say; the note gives what is written.
+ */
 function formatRate(perSecond: number, notes: string[], siteId: string): string {
   if (Number.isInteger(perSecond)) return `${perSecond}r/s`;
-  const perMinute = Math.round(perSecond * 60);
-  if (Math.abs(perMinute - perSecond * 60) > 1e-9) notes.push(`site ${siteId}: rate ${perSecond}/s rounded to ${perMinute}r/m (nginx counts whole requests per minute)`);
-  return `${Math.max(1, perMinute)}r/m`;
+  const exact = perSecond * 60;
+  const perMinute = Math.round(exact);
+  if (perMinute < 1) {
+    notes.push(`site ${siteId}: rate ${perSecond}/s is ${Number(exact.toPrecision(6))} requests a minute, below 1r/m, the slowest rate nginx can express; written as 1r/m, which lets more requests through`);
+    return '1r/m';
+  }
+  if (Math.abs(perMinute - exact) > 1e-9) notes.push(`site ${siteId}: rate ${perSecond}/s rounded to ${perMinute}r/m (nginx counts whole requests per minute)`);
+  return `${perMinute}r/m`;
 }
 
 function siteBlocks(site: Site, apps: ReadonlyMap<string, App>, options: NginxExportOptions, notes: string[], ports: SitePorts): string[] {
