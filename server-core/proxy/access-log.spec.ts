@@ -79,6 +79,26 @@ describe('error log (nginx format)', () => {
     });
     assert.equal(line, '2026/11/21 10:00:00 [error] 1#0: *1 bad\\x0Athing, client: 127.0.0.1, server: , request: "GET /\\x22x HTTP/1.1"');
   });
+
+  it('writes a UTF-8 request line and Host as the client sent them, not re-encoded from latin1', () => {
+    process.env.TZ = 'UTC';
+    // The engines hand bytes over one latin1 character each: `/café` in UTF-8 arrives as `/cafÃ©`.
+    const wire = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+    const line = formatErrorLine({
+      time: at,
+      level: 'error',
+      pid: 1,
+      message: 'open() "/srv/www/café" failed (2: No such file or directory)',
+      request: { connection: 3, client: '127.0.0.1', server: 'a.test', request: wire('GET /café HTTP/1.1'), host: wire('bücher.test') },
+    });
+    assert.equal(
+      line,
+      '2026/11/21 10:00:00 [error] 1#0: *3 open() "/srv/www/café" failed (2: No such file or directory), client: 127.0.0.1, server: a.test, request: "GET /café HTTP/1.1", host: "bücher.test"',
+    );
+    // Bytes that are no UTF-8 cannot be written as text: escaped like the access log does.
+    const bad = formatErrorLine({ time: at, level: 'error', pid: 1, message: 'm', request: { connection: 3, client: '127.0.0.1', server: '', request: 'GET /\xff\xe9 HTTP/1.1', host: undefined } });
+    assert.equal(bad, '2026/11/21 10:00:00 [error] 1#0: *3 m, client: 127.0.0.1, server: , request: "GET /\\xFF\\xE9 HTTP/1.1"');
+  });
 });
 
 describe('buffered log files', () => {

@@ -8,7 +8,10 @@ export type ErrorLevel = 'error' | 'warn' | 'notice' | 'info';
 /** nginx's order: a configured level writes itself and everything more severe. */
 const SEVERITY: Readonly<Record<ErrorLevel, number>> = { error: 3, warn: 2, notice: 1, info: 0 };
 
-/** Request facts nginx appends to a message logged while serving a request. */
+/**
+ * Request facts nginx appends to a message logged while serving a request. `request`, `upstream`
+ * and `host` are wire text: one character per byte received (latin1), as the engines hand it over.
+ */
 export interface ErrorLogRequest {
   connection: number;
   client: string;
@@ -33,10 +36,30 @@ export function formatErrorLine(e: ErrorLogEntry): string {
   let line = `${stamp} [${e.level}] ${e.pid}#0: `;
   const r = e.request;
   if (!r) return line + oneLine(e.message);
-  line += `*${r.connection} ${oneLine(e.message)}, client: ${r.client}, server: ${r.server}, request: "${quoted(r.request)}"`;
-  if (r.upstream !== undefined) line += `, upstream: "${quoted(r.upstream)}"`;
-  if (r.host !== undefined) line += `, host: "${quoted(r.host)}"`;
+  line += `*${r.connection} ${oneLine(e.message)}, client: ${r.client}, server: ${r.server}, request: "${quotedWire(r.request)}"`;
+  if (r.upstream !== undefined) line += `, upstream: "${quotedWire(r.upstream)}"`;
+  if (r.host !== undefined) line += `, host: "${quotedWire(r.host)}"`;
   return line;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * nginx writes the request line's bytes to error.log as received (unlike the access log, which
+ * escapes them): `GET /café` stays `/café`. The file is UTF-8 text, so wire text (one latin1
+ * character per byte) is turned back into its bytes and read as UTF-8; bytes that are no UTF-8
+ * cannot be written as text and become `\xHH`, as the access log writes them.
+ */
+function quotedWire(s: string): string {
+  // ASCII, or text that is not one character per byte (already decoded): as it is.
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x80-\xff]/.test(s) || /[^\x00-\xff]/.test(s)) return quoted(s);
+  try {
+    return quoted(utf8.decode(Buffer.from(s, 'latin1')));
+  } catch {
+    // eslint-disable-next-line no-control-regex
+    return s.replace(/[\x00-\x1f\x7f-\xff"\\]/g, hexEscape);
+  }
 }
 
 /** Keeps one entry on one line whatever a client sent. */

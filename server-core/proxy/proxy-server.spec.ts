@@ -293,6 +293,8 @@ describe('proxy server', () => {
   });
 
   it('writes combined access lines per site and nginx error lines', async () => {
+    // A UTF-8 request line (rawExchange writes UTF-8).
+    assert.match(await rawExchange(port, 'GET /café HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 404 /);
     await proxy.stop(1000);
     const access = await readFile(join(dir, 'logs', 'main.access.log'), 'utf8');
     assert.match(access, /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/ HTTP\/1\.1" 200 13 "-" "-"$/m);
@@ -301,6 +303,8 @@ describe('proxy server', () => {
     await assert.rejects(readFile(join(dir, 'logs', 'other.access.log')), { code: 'ENOENT' });
     const errors = await readFile(join(dir, 'logs', 'error.log'), 'utf8');
     assert.match(errors, /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[error\] \d+#0: \*\d+ open\(\) ".*\/www\/missing\.html" failed \(2: No such file or directory\), client: 127\.0\.0\.1, server: a\.test, request: "GET \/missing\.html HTTP\/1\.1", host: "a\.test"$/m);
+    // nginx writes the request line's bytes: `/café`, not its latin1 reading re-encoded (`/cafÃ©`).
+    assert.match(errors, /open\(\) ".*\/www\/café" failed \(2: No such file or directory\), client: 127\.0\.0\.1, server: a\.test, request: "GET \/café HTTP\/1\.1", host: "a\.test"$/m);
     assert.match(errors, /escape\.txt" resolves outside the root/);
     assert.match(errors, /directory index of ".*\/noindex\/" is forbidden/);
   });
