@@ -41,6 +41,9 @@ describe('access log (nginx combined)', () => {
     assert.equal(line, '127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET /index.html?x=1 HTTP/1.1" 200 612 "http://a.test/" "curl/8.5.0"');
     const bare = formatCombined({ remoteAddr: '::1', remoteUser: null, time: at, request: 'GET / HTTP/1.0', status: 404, bodyBytes: 0, referer: undefined, userAgent: undefined });
     assert.equal(bare, '::1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.0" 404 0 "-" "-"');
+    // Sent but empty is not absent: nginx logs `""` for it.
+    const empty = formatCombined({ remoteAddr: '::1', remoteUser: null, time: at, request: 'GET / HTTP/1.1', status: 200, bodyBytes: 1, referer: '', userAgent: '' });
+    assert.equal(empty, '::1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "" ""');
   });
 
   it('escapes quotes, backslashes, control and non-ASCII bytes like nginx', () => {

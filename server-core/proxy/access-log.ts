@@ -11,6 +11,7 @@ export interface AccessLogEntry {
   request: string;
   status: number;
   bodyBytes: number;
+  /** undefined when the request has no such header ('' when it was sent empty). */
   referer: string | undefined;
   userAgent: string | undefined;
 }
@@ -21,8 +22,13 @@ export function formatCombined(e: AccessLogEntry): string {
   return (
     `${escapeLogValue(e.remoteAddr)} - ${e.remoteUser ? escapeLogValue(e.remoteUser) : '-'} [${formatTimeLocal(e.time)}] ` +
     `"${escapeLogValue(e.request)}" ${e.status} ${e.bodyBytes} ` +
-    `"${e.referer ? escapeLogValue(e.referer) : '-'}" "${e.userAgent ? escapeLogValue(e.userAgent) : '-'}"`
+    `"${headerField(e.referer)}" "${headerField(e.userAgent)}"`
   );
+}
+
+/** nginx writes `-` for a header that is absent; one sent empty is an empty value, so `""`. */
+function headerField(value: string | undefined): string {
+  return value === undefined ? '-' : escapeLogValue(value);
 }
 
 /** nginx `$time_local`: `21/Nov/2026:11:00:00 +0100`. */
