@@ -293,13 +293,18 @@ describe('proxy server', () => {
   });
 
   it('writes combined access lines per site and nginx error lines', async () => {
-    // A UTF-8 request line (rawExchange writes UTF-8), headers sent empty.
+    // A UTF-8 request line (rawExchange writes UTF-8), headers sent empty, a request the engine refuses.
     assert.match(await rawExchange(port, 'GET /café HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 404 /);
     assert.match(await rawExchange(port, 'GET /data.txt?emptyhdr HTTP/1.1\r\nHost: a.test\r\nUser-Agent: \r\nReferer:\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+    const refused = await rawExchange(port, 'GET /x\x01y HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+    assert.match(refused, /^HTTP\/1\.1 400 /);
+    const refusedBody = refused.slice(refused.indexOf('\r\n\r\n') + 4);
+    assert.equal(refusedBody, errorPageHtml(400));
     await proxy.stop(1000);
     const access = await readFile(join(dir, 'logs', 'main.access.log'), 'utf8');
-    // nginx: `""` for a header sent empty (`-` only when absent).
+    // nginx: `""` for a header sent empty (`-` only when absent); an engine-refused request logs its error page's size.
     assert.match(access, /"GET \/data\.txt\?emptyhdr HTTP\/1\.1" 200 20 "" ""$/m);
+    assert.match(access, new RegExp(`"GET /x\\\\x01y HTTP/1\\.1" 400 ${Buffer.byteLength(refusedBody)} "-" "-"$`, 'm'));
     assert.match(access, /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/ HTTP\/1\.1" 200 13 "-" "-"$/m);
     assert.match(access, /"GET \/data\.txt HTTP\/1\.1" 206 4 /);
     assert.match(access, /"GET \/\.\.\/secret\.txt HTTP\/1\.1" 400 /);

@@ -214,7 +214,7 @@ export class ProxyServer {
         time: now,
         request: info.requestLine ?? '',
         status: info.status,
-        bodyBytes: 0,
+        bodyBytes: info.bodyBytes,
         referer: undefined,
         userAgent: undefined,
       });

@@ -29,6 +29,8 @@ export interface RejectedRequest {
   reason: string;
   /** The request line when it was readable, else null. */
   requestLine: string | null;
+  /** Bytes of the error page's body sent (nginx `$body_bytes_sent`). */
+  bodyBytes: number;
   remoteAddress: string;
   connection: number;
 }
@@ -381,9 +383,9 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
 
   /** A request that never reaches the pipeline: error page, then close (nginx closes after a 400). */
   private reject(status: number, reason: string, requestLine: string | null): void {
-    this.host.rejected({ status, reason, requestLine, remoteAddress: this.socket.remoteAddress ?? '-', connection: this.id });
-    this.buf = null;
     const body = errorPageHtml(status);
+    this.host.rejected({ status, reason, requestLine, bodyBytes: Buffer.byteLength(body), remoteAddress: this.socket.remoteAddress ?? '-', connection: this.id });
+    this.buf = null;
     this.socket.write(
       `HTTP/1.1 ${status} ${statusText(status)}\r\nServer: ${SERVER_HEADER}\r\nDate: ${httpDateNow()}\r\n` +
         `Content-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

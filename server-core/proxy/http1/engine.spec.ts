@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ChunkedDecoder } from './body-decoder.js';
-import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits } from './engine.js';
+import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits, type RejectedRequest } from './engine.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
 import { idleSlabs } from '../write-copies.js';
@@ -27,10 +27,10 @@ describe('http1 engine', () => {
   let port = 0;
   let handler: Handler = (_req, res) => res.end('ok');
   let limits: ConnectionLimits = DEFAULT_LIMITS;
-  const rejected: number[] = [];
+  const rejected: RejectedRequest[] = [];
   const engine = new Http1Engine({
     onRequest: (req, res) => handler(req, res),
-    onRejected: (r) => rejected.push(r.status),
+    onRejected: (r) => rejected.push(r),
     limits: () => limits,
   });
 
@@ -320,6 +320,16 @@ describe('http1 engine', () => {
     rejected.length = 0;
     const r = await exchange('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
     assert.deepEqual(statuses(r.text), [400]);
-    assert.deepEqual(rejected, [400]);
+    assert.deepEqual(rejected.map((x) => x.status), [400]);
+    // nginx logs the error page's size as $body_bytes_sent: the bytes after the head, as sent.
+    const ctl = await exchange('GET /x\x01y HTTP/1.1\r\nHost: a\r\n\r\n');
+    const [head = '', body = ''] = ctl.text.split('\r\n\r\n');
+    assert.match(head, /^HTTP\/1\.1 400 /);
+    assert.ok(body.length > 0);
+    assert.match(head, new RegExp(`\r\nContent-Length: ${body.length}(\r\n|$)`, 'i'));
+    assert.deepEqual(
+      rejected.slice(1).map(({ status, requestLine, bodyBytes }) => ({ status, requestLine, bodyBytes })),
+      [{ status: 400, requestLine: 'GET /x\x01y HTTP/1.1', bodyBytes: body.length }],
+    );
   });
 });
