@@ -194,13 +194,28 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
     (counted ?? stream).on('data', (chunk: Buffer | string) => {
       ctx.bodyBytes += chunk.length;
     });
+    // Which side failed: a client gone mid-file closes the response first, and the pipeline then
+    // destroys the file stream with "Premature close" (so `stream.errored` cannot tell). Both
+    // listeners go on before pipeline()'s own, so they see the first event as it happens.
+    let responseClosed = false;
+    let readError: Error | null = null as Error | null;
+    const onClose = (): void => {
+      responseClosed = true;
+    };
+    ctx.res.once('close', onClose);
+    stream.once('error', (err: Error) => {
+      if (!responseClosed) readError = err;
+    });
     try {
       if (counted) await pipeline(stream, counted, ctx.res);
       else await pipeline(stream, ctx.res);
-    } catch (e) {
-      // A client that goes away mid-file is normal; a failed read is worth a log line.
-      if (stream.errored) logRequestError(ctx, 'error', `reading "${file.realPath}" failed: ${(e as Error).message}`);
+    } catch {
+      // nginx: a failed read is an error; a client that goes away is normal, at most an info line.
+      if (readError !== null) logRequestError(ctx, 'error', `reading "${file.realPath}" failed: ${readError.message}`);
+      else logRequestError(ctx, 'info', 'client prematurely closed connection while sending response to client');
       ctx.res.destroy();
+    } finally {
+      ctx.res.off('close', onClose);
     }
   } finally {
     if (!streaming) await handle.close();

@@ -43,6 +43,12 @@ export class H2Front {
       socket.destroy();
       return;
     }
+    // The port's TCP server keeps sockets half-open for HTTP/1.1 (listeners.ts), and node:http2
+    // does not end a session on the client's FIN: a session whose streams wait for flow-control
+    // credit never writes, so it never failed and lived on until the idle timeout, its streams
+    // unclosed and unlogged. HTTP/2 half-closes streams, not the connection (RFC 9113 §5.1); like
+    // nginx ("client prematurely closed connection"), the end of the client's side ends the session.
+    socket.once('end', () => socket.destroy());
     this.server.emit('connection', socket);
   }
 
