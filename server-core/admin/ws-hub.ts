@@ -56,11 +56,22 @@ export class WsHub {
   private onConnection(ws: WebSocket): void {
     ws.send(JSON.stringify({ type: 'hello', status: this.backend.status(), events: this.backend.events(50) }));
     const topics = new Set<string>();
+    /** Log lines shed for this client since it last got some: told with the next ones it gets. */
+    let shed = 0;
     const unsubscribe = this.backend.subscribe((message) => {
       if (ws.readyState !== ws.OPEN) return;
       if (message.type === 'log-lines') {
         // Log lines only to subscribers, and shed them (not status) when a client cannot keep up.
-        if (!topics.has('logs') || ws.bufferedAmount > MAX_LOG_BACKLOG_BYTES) return;
+        if (!topics.has('logs')) return;
+        if (ws.bufferedAmount > MAX_LOG_BACKLOG_BYTES) {
+          shed += message.lines.length + (message.skipped ?? 0);
+          return;
+        }
+        if (shed > 0) {
+          ws.send(JSON.stringify({ ...message, skipped: (message.skipped ?? 0) + shed }));
+          shed = 0;
+          return;
+        }
       }
       ws.send(JSON.stringify(message));
     });

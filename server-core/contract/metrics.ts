@@ -92,6 +92,11 @@ export interface MetricsSeriesResponse {
 export interface LogLinesBatch {
   source: string;
   lines: string[];
+  /**
+   * Lines (of any source) left out of the live tail just before this batch because they came faster
+   * than it forwards them; the log files have them all. Absent when none were.
+   */
+  skipped?: number;
 }
 
 export interface RecentLogsResponse {

@@ -9,6 +9,16 @@ describe('log-lines payloads', () => {
     assert.deepEqual(parseLogLines({ source: 'app:demo', lines: ['y'] }), { source: 'app:demo', lines: ['y'] });
   });
 
+  it('passes on how many lines the child skipped, and counts lines it cuts itself', () => {
+    assert.deepEqual(parseLogLines({ source: 'access:welcome', lines: ['a'], skipped: 312 }), { source: 'access:welcome', lines: ['a'], skipped: 312 });
+    assert.deepEqual(parseLogLines({ source: 'error', lines: [], skipped: 4 }), { source: 'error', lines: [], skipped: 4 });
+    assert.deepEqual(parseLogLines({ source: 'error', lines: ['a'], skipped: 0 }), { source: 'error', lines: ['a'] });
+    for (const skipped of [-1, 1.5, '3', null]) assert.equal(parseLogLines({ source: 'error', lines: ['a'], skipped }), null, String(skipped));
+    const many = parseLogLines({ source: 'error', lines: Array.from({ length: 5003 }, () => 'x'), skipped: 2 });
+    assert.equal(many?.lines.length, 5000);
+    assert.equal(many?.skipped, 5);
+  });
+
   it('refuses other shapes and odd sources, and cuts very long lines', () => {
     for (const bad of [null, 'x', { source: 'access:../etc', lines: ['a'] }, { source: 'error', lines: 'a' }, { source: 'error', lines: [1] }, { source: 'error', lines: [] }]) {
       assert.equal(parseLogLines(bad), null);

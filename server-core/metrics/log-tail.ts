@@ -1,4 +1,4 @@
-// Log lines children publish (topic `log-lines`: `{ source, lines[] }`): checked, kept in a bounded
+// Log lines children publish (topic `log-lines`: `{ source, lines[], skipped? }`): checked, kept in a bounded
 // ring of recent lines so a dashboard opening the Logs page sees the last moments, and passed on
 // to the WebSocket clients that subscribed to `logs`.
 import type { LogLinesBatch } from '../contract/metrics.js';
@@ -17,12 +17,17 @@ export function parseLogLines(data: unknown): LogLinesBatch | null {
   const d = data as Record<string, unknown>;
   if (typeof d.source !== 'string' || !SOURCE_PATTERN.test(d.source)) return null;
   if (!Array.isArray(d.lines)) return null;
+  const skipped = d.skipped === undefined ? 0 : d.skipped;
+  if (typeof skipped !== 'number' || !Number.isSafeInteger(skipped) || skipped < 0) return null;
   const lines: string[] = [];
   for (const l of d.lines.slice(0, MAX_LINES_PER_BATCH)) {
     if (typeof l !== 'string') return null;
     lines.push(l.length > MAX_LINE_LENGTH ? l.slice(0, MAX_LINE_LENGTH) : l);
   }
-  return lines.length === 0 ? null : { source: d.source, lines };
+  // Lines cut off here are skipped lines too.
+  const cut = Math.max(0, d.lines.length - MAX_LINES_PER_BATCH) + skipped;
+  if (lines.length === 0 && cut === 0) return null;
+  return cut > 0 ? { source: d.source, lines, skipped: cut } : { source: d.source, lines };
 }
 
 export class LogTail {
@@ -34,6 +39,7 @@ export class LogTail {
     this.ring = new Array(capacity);
   }
 
+  /** Keeps the lines; `skipped` concerns the live stream only. */
   add(batch: LogLinesBatch): void {
     for (const line of batch.lines) {
       this.ring[this.next] = { source: batch.source, line };

@@ -103,7 +103,7 @@ describe('log rotation', () => {
 });
 
 describe('live tail of log lines', () => {
-  it('flushes at most once per interval, bounded per flush, grouped by source, counting what it drops', async () => {
+  it('flushes at most once per interval, bounded per flush, grouped by source, telling how many it drops', async () => {
     const batches: LogLinesBatch[] = [];
     const flushTimes: number[] = [];
     const tail = new LogTail(
@@ -127,7 +127,9 @@ describe('live tail of log lines', () => {
     // 25 queued, the other 16 (error.log's line among them) counted as dropped.
     assert.equal(lines.length, 25);
     assert.equal(tail.dropped, 16);
-    assert.deepEqual(batches[0], { source: 'access:shop', lines: Array.from({ length: 10 }, (_, i) => `req ${i}`) });
+    // The drops are told, once, with the first batch after them: the client knows lines are missing.
+    assert.deepEqual(batches[0], { source: 'access:shop', lines: Array.from({ length: 10 }, (_, i) => `req ${i}`), skipped: 16 });
+    assert.deepEqual(batches.slice(1).map((b) => b.skipped), batches.slice(1).map(() => undefined));
     assert.deepEqual(lines, Array.from({ length: 25 }, (_, i) => `req ${i}`));
     // The timer runs on the event loop's clock, which can lag Date.now() by however long the process
     // was descheduled before the previous flush: a gap of 60 ms still tells a 100 ms pacing from none.

@@ -2,7 +2,8 @@
 // `log-lines`, payload `LogLinesBatch` = `{ source, lines }` with source `access:<site>` or
 // `error`): one flush per interval (100 ms) at most, sending one message per source with lines
 // waiting, at most `maxBatch` lines per flush in all; past `maxQueued` waiting lines new ones are
-// counted as dropped. A burst of traffic costs bounded memory and bounded IPC.
+// dropped. A burst of traffic costs bounded memory and bounded IPC. Dropped lines are not silent:
+// their number goes out as `skipped` on the next batch, so the dashboard can say lines are missing.
 import { basename } from 'node:path';
 import type { LogLinesBatch } from '../contract/metrics.js';
 
@@ -20,6 +21,8 @@ const ACCESS_SUFFIX = '.access.log';
 export class LogTail {
   private queue: { source: string; line: string }[] = [];
   private droppedLines = 0;
+  /** Dropped since the last published batch: sent as that batch's `skipped`. */
+  private unreported = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastSent = -Infinity;
   private stopped = false;
@@ -50,6 +53,7 @@ export class LogTail {
     if (this.stopped) return;
     if (this.queue.length >= this.maxQueued) {
       this.droppedLines++;
+      this.unreported++;
       return;
     }
     const name = basename(path);
@@ -72,7 +76,14 @@ export class LogTail {
       else bySource.set(source, [line]);
     }
     this.lastSent = this.now();
-    for (const [source, lines] of bySource) this.publish({ source, lines });
+    for (const [source, lines] of bySource) {
+      if (this.unreported > 0) {
+        this.publish({ source, lines, skipped: this.unreported });
+        this.unreported = 0;
+      } else {
+        this.publish({ source, lines });
+      }
+    }
     if (this.queue.length > 0) this.schedule();
   }
 

@@ -1,11 +1,14 @@
 // The Logs, Metrics and Overview pages in a real Chromium against a real `berth serve`: curl
 // traffic through the demo site shows up in the live log tail within moments, in the Metrics charts
-// and in the Overview's traffic table; filters, pause/resume and the parsed line work; both
-// languages render without console errors. Screenshots go to test-results/.
+// and in the Overview's traffic table; filters, pause/resume and the parsed line work; lines the
+// tail skips under a flood are announced; both languages render without console errors.
+// Screenshots go to test-results/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -132,13 +135,40 @@ describe('Logs, Metrics and Overview pages in Chromium', { skip: skipReason, tim
     await page.screenshot({ path: join(resultsDir, 'overview-traffic-en.png'), fullPage: true });
   });
 
+  it('says how many lines the live tail skipped under a flood', async () => {
+    // Last of the traffic tests: the flood would swamp the Metrics page's counts above.
+    await page.getByTestId('nav-logs').click();
+    await page.getByTestId('logs-state').waitFor();
+    assert.equal(await page.getByTestId('logs-skipped').count(), 0);
+    // 4,000 pipelined 404s on one connection: far more lines than the tail forwards live (200 per 100 ms).
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.resume();
+    const closed = once(socket, 'close');
+    let text = '';
+    for (let i = 0; i < 4000; i++) text += `GET /flood-${i} HTTP/1.1\r\nHost: welcome.localhost\r\n${i === 3999 ? 'Connection: close\r\n' : ''}\r\n`;
+    socket.write(text);
+    await closed;
+    const notice = page.getByTestId('logs-skipped');
+    await notice.waitFor({ timeout: 15_000 });
+    const n = Number(/^([\d,]+) lines skipped \(too many to show live; the log file has them all\)$/.exec((await notice.textContent())?.trim() ?? '')?.[1]?.replace(/,/g, ''));
+    assert.ok(n > 0, `the notice gives the number of skipped lines: ${await notice.textContent()}`);
+    await page.screenshot({ path: join(resultsDir, 'logs-skipped-en.png'), fullPage: true });
+    // The notice stays (the Chinese pass below reads it) until Clear.
+    await page.getByTestId('nav-overview').click();
+    await page.getByTestId('traffic-row-welcome').waitFor();
+  });
+
   it('renders the three pages in Chinese without console errors', async () => {
     await page.getByTestId('lang-select').selectOption('zh-CN');
     await page.getByTestId('page-title').filter({ hasText: '概览' }).waitFor();
     await page.screenshot({ path: join(resultsDir, 'overview-traffic-zh-CN.png'), fullPage: true });
     await page.getByTestId('nav-logs').click();
     await page.getByTestId('logs-state').filter({ hasText: '实时' }).waitFor();
+    await page.getByTestId('logs-skipped').filter({ hasText: /^已跳过 [\d,]+ 行/ }).waitFor();
     await page.screenshot({ path: join(resultsDir, 'logs-zh-CN.png'), fullPage: true });
+    await page.getByTestId('logs-clear').click();
+    await page.getByTestId('logs-skipped').waitFor({ state: 'detached' });
     await page.getByTestId('nav-metrics').click();
     await page.getByTestId('chart-requests').locator('canvas').first().waitFor();
     await page.getByText('每秒请求数').first().waitFor();

@@ -1,7 +1,10 @@
 // The metrics pipeline end to end against the real `berth serve`: traffic through the proxy's
 // demo site → the worker's per-second message → the supervisor's SQLite roll-ups, `/metrics`
 // (Prometheus text, behind the API guard), the query API, and the WebSocket's `metrics` and
-// `log-lines` messages (the latter only after a subscribe).
+// `log-lines` messages (the latter only after a subscribe, and with the count of lines the live
+// tail skipped under a flood).
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -168,5 +171,44 @@ describe('metrics pipeline (berth serve)', { timeout: 90_000 }, () => {
     } finally {
       quiet.terminate();
     }
+  });
+
+  it('tells a subscribed client how many lines the live tail skipped under a flood', async () => {
+    // The tail forwards at most 200 lines per 100 ms per worker and queues 2,000: 4,000 pipelined
+    // 404s on one connection (one worker; an access and an error line each) come much faster.
+    const FLOOD = 4000;
+    const from = messages.length;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.resume();
+    const closed = once(socket, 'close');
+    let text = '';
+    for (let i = 0; i < FLOOD; i++) text += `GET /flood-${i} HTTP/1.1\r\nHost: welcome.localhost\r\n${i === FLOOD - 1 ? 'Connection: close\r\n' : ''}\r\n`;
+    // write, not end: the last request's Connection: close ends the exchange.
+    socket.write(text);
+    await closed;
+    // Every line either arrived or was counted as skipped: nothing goes missing unannounced.
+    const count = (): { lines: number; skipped: number } => {
+      let lines = 0;
+      let skipped = 0;
+      for (const { msg } of messages.slice(from)) {
+        if (msg.type !== 'log-lines') continue;
+        lines += msg.lines.filter((l) => l.includes('/flood-')).length;
+        skipped += msg.skipped ?? 0;
+      }
+      return { lines, skipped };
+    };
+    const seen = await waitFor(
+      'the flood\'s lines and skip counts on the WebSocket',
+      () => {
+        const c = count();
+        return c.lines + c.skipped >= 2 * FLOOD ? c : undefined;
+      },
+      20_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(count())} of ${2 * FLOOD}`);
+    });
+    assert.ok(seen.skipped > 0, `the tail skipped lines and said so (${seen.lines} arrived)`);
+    assert.equal(seen.lines + seen.skipped, 2 * FLOOD);
   });
 });

@@ -1,6 +1,8 @@
 // The Logs page's live tail: a LogModel (ring of 100,000 lines, filtered view) filled from
 // GET /logs/recent and then the WebSocket's `log-lines`. The model is not reactive (100,000
 // reactive objects would be slow); `version` ticks at most once per animation frame instead.
+// A message's `skipped` counts lines the live tail left out under load (the log files have them):
+// added up in `skipped`, so the page can say so instead of silently missing lines.
 import { defineStore } from 'pinia';
 import { markRaw, reactive, ref, watch } from 'vue';
 import type { LogLinesBatch } from '../../../server-core/contract/metrics.js';
@@ -22,6 +24,8 @@ export const useLogsStore = defineStore('logs', () => {
   const paused = ref(false);
   /** Lines that arrived while paused, shown on resume. */
   const held = ref(0);
+  /** Lines the live tail skipped (too many to send live) since the page started or was cleared. */
+  const skipped = ref(0);
   const problem = ref<LoadProblem | null>(null);
   /** The backlog is in and the live subscription was sent: only now is an empty tail really empty. */
   const ready = ref(false);
@@ -50,7 +54,9 @@ export const useLogsStore = defineStore('logs', () => {
   }
 
   stack.onLive((msg) => {
-    if (msg.type === 'log-lines' && started) append({ source: msg.source, lines: msg.lines });
+    if (msg.type !== 'log-lines' || !started) return;
+    if (msg.skipped !== undefined && msg.skipped > 0) skipped.value += msg.skipped;
+    if (msg.lines.length > 0) append({ source: msg.source, lines: msg.lines });
   });
 
   watch(
@@ -98,6 +104,7 @@ export const useLogsStore = defineStore('logs', () => {
     model.clear();
     heldBatches = [];
     held.value = 0;
+    skipped.value = 0;
     version.value++;
   }
 
@@ -105,5 +112,5 @@ export const useLogsStore = defineStore('logs', () => {
     Object.assign(filter, EMPTY_FILTER);
   }
 
-  return { model, version, filter, filterError, paused, held, problem, ready, start, setPaused, clear, resetFilter };
+  return { model, version, filter, filterError, paused, held, skipped, problem, ready, start, setPaused, clear, resetFilter };
 });
