@@ -149,6 +149,13 @@ describe('app server with real runtimes', { skip }, () => {
           },
         ],
       } as unknown as BerthConfig['sites'][number],
+      // Laravel's location: no fastcgi_split_path_info; PHP-FPM's cgi.fix_pathinfo splits /vars.php/extra behind nginx.
+      {
+        id: 'phpfix',
+        names: ['phpfix.localhost'],
+        root: join(work, 'php-current'),
+        locations: [{ match: { kind: 'regex', path: '^/vars\\.php(/|$)' }, handler: { type: 'fastcgi', upstream: 'phpvars-fcgi' } }],
+      } as unknown as BerthConfig['sites'][number],
     );
     config.upstreams.push({ id: 'phpvars-fcgi', protocol: 'fastcgi', servers: [{ address: `unix:${join(work, 'phpvars.sock')}` }] } as unknown as BerthConfig['upstreams'][number]);
     const applied = await berth.api<unknown>('/api/v1/config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
@@ -337,6 +344,13 @@ describe('app server with real runtimes', { skip }, () => {
       r.body,
       `SCRIPT_FILENAME=${realpathSync(join(work, 'php'))}/vars.php\nSCRIPT_NAME=/vars.php\nPATH_INFO=/extra/path\nDOCUMENT_ROOT=${join(work, 'php-current')}\nX_DOCROOT=${join(work, 'php-current')}\n`,
     );
+  });
+
+  test('a FastCGI location without split_path_info: /vars.php/extra runs vars.php with PATH_INFO /extra (as cgi.fix_pathinfo does behind nginx)', async () => {
+    const r = await get('phpfix', '/vars.php/extra/path');
+    assert.equal(r.status, 200, r.body);
+    const root = join(work, 'php-current');
+    assert.equal(r.body, `SCRIPT_FILENAME=${root}/vars.php\nSCRIPT_NAME=/vars.php\nPATH_INFO=/extra/path\nDOCUMENT_ROOT=${root}\nX_DOCROOT=(unset)\n`);
   });
 
   test('kill -9 of a worker: it is replaced and the app keeps serving', async () => {

@@ -99,7 +99,13 @@ async function toFastcgi(
   timeouts: Timeouts,
   keepConn: boolean,
 ): Promise<void> {
-  const script = mapScript(ctx.uri, root, index, split);
+  let script = mapScript(ctx.uri, root, index, split);
+  if (split === undefined && root !== '' && !(await scriptRunnable(script))) {
+    // No fastcgi_split_path_info (Laravel's recipe: `location ~ ^/index\.php(/|$)`): nginx sends
+    // /index.php/foo whole and PHP-FPM's cgi.fix_pathinfo walks back to /index.php with PATH_INFO
+    // /foo. The same split, done here, keeps the rule that only an existing .php file runs.
+    script = mapScript(ctx.uri, root, index, DEFAULT_SPLIT_PATH_INFO);
+  }
   if (root === '' || !(await scriptRunnable(script))) {
     // Not an existing .php file: never handed to PHP (see fastcgi-script.ts).
     logRequestError(ctx, 'error', `FastCGI script "${script.filename}" is not an existing .php file; not passed to upstream "${label}"`);
