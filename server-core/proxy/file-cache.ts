@@ -1,16 +1,15 @@
 // Open-file cache for small hot static files (PERFORMANCE.md: a cached Buffer with precomputed
-// headers is 0.69–0.82× nginx, stat + stream per request 0.10–0.14×). Every hit stats the path
-// (one synchronous stat, no open or read: nginx without open_file_cache opens and fstat()s the
-// file per request, so an edit, a chmod or a delete shows on the very next request — what a
-// browser reload or a live-reload tool expects). Like nginx's open_file_cache, the full check
-// (path resolution inside the root, precompressed siblings that appeared) runs only every
-// `validMs` (open_file_cache_valid; nginx's default is 60 s, Berth's 1 s): same inode, size,
-// mtime and ctime keep the bytes, anything else reloads.
-// A file changing while it is read is not cached. Bounded by entries and by bytes (bodies and
-// their compressed variants), least recently used first out.
+// headers is 0.69–0.82× nginx, stat + stream per request 0.10–0.14×). An edit, a chmod or a
+// delete shows on the next request, as without nginx's open_file_cache: the folders of cached
+// files are watched (folder-watch.ts) and a change notice drops the entry; a file whose folder
+// cannot be watched is stat-ed on every hit instead (one synchronous stat, no open or read).
+// Like nginx's open_file_cache, the full check (path resolution inside the root, precompressed
+// siblings that appeared) runs every `validMs` (open_file_cache_valid; nginx's default is 60 s,
+// Berth's 1 s): same inode, size, mtime and ctime keep the bytes, anything else reloads.
 import { statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { compressBuffer, type Coding } from './compress.js';
+import { FolderWatch } from './folder-watch.js';
 import { httpDate, makeEtag } from './conditional.js';
 
 export interface FileIdentity {
@@ -40,6 +39,8 @@ export interface CachedFile extends FileIdentity {
   readonly encoded: Map<Coding, Promise<Buffer | null>>;
   checkedAt: number;
   bytes: number;
+  /** Its files' folders are watched: a hit needs no stat (false: stat on every hit). */
+  watched: boolean;
 }
 
 export interface FileCacheOptions {
@@ -49,6 +50,8 @@ export interface FileCacheOptions {
   maxFileBytes?: number;
   validMs?: number;
   now?: () => number;
+  /** Watch cached files' folders for changes (default true; false: stat on every hit). */
+  watchFolders?: boolean;
 }
 
 export function identityOf(st: Stats): FileIdentity {
@@ -67,6 +70,7 @@ export class FileCache {
   readonly maxFileBytes: number;
   readonly validMs: number;
   private readonly now: () => number;
+  private readonly watches: FolderWatch | null;
 
   constructor(options: FileCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 2000;
@@ -74,6 +78,7 @@ export class FileCache {
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
     this.validMs = options.validMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.watches = options.watchFolders === false ? null : new FolderWatch((key) => this.remove(key));
   }
 
   static key(base: string, path: string): string {
@@ -96,8 +101,10 @@ export class FileCache {
   fresh(key: string, path: string): CachedFile | undefined {
     const e = this.entries.get(key);
     if (!e || this.now() - e.checkedAt >= this.validMs) return undefined;
-    if (!statsSame(path, e)) return undefined;
-    for (const sibling of e.siblings.values()) if (!statsSame(sibling.path, sibling)) return undefined;
+    if (!e.watched) {
+      if (!statsSame(path, e)) return undefined;
+      for (const sibling of e.siblings.values()) if (!statsSame(sibling.path, sibling)) return undefined;
+    }
     // Most recently used last.
     this.entries.delete(key);
     this.entries.set(key, e);
@@ -140,8 +147,10 @@ export class FileCache {
       encoded: new Map(),
       checkedAt: this.now(),
       bytes,
+      watched: false,
     };
     if (bytes > this.maxBytes) return entry;
+    entry.watched = this.watches?.add(key, watchedPaths(entry)) ?? false;
     this.entries.set(key, entry);
     this.bytes += bytes;
     this.evict();
@@ -168,6 +177,7 @@ export class FileCache {
 
   /** Drops everything (e.g. tests, or a config swap that changes roots). */
   clear(): void {
+    this.watches?.close();
     this.entries.clear();
     this.bytes = 0;
   }
@@ -175,6 +185,7 @@ export class FileCache {
   private remove(key: string): void {
     const e = this.entries.get(key);
     if (!e) return;
+    if (e.watched) this.watches?.remove(key, watchedPaths(e));
     this.entries.delete(key);
     this.bytes -= e.bytes;
   }
@@ -201,6 +212,13 @@ export class FileCache {
     for (const coding of entry.siblings.keys()) if (!siblingPaths.has(coding)) return false;
     return true;
   }
+}
+
+/** The file as the URI names it (a link, maybe), the file itself, and its precompressed siblings. */
+function watchedPaths(e: CachedFile): string[] {
+  const mapped = e.key.slice(e.key.indexOf('\0') + 1);
+  const paths = [e.realPath, ...[...e.siblings.values()].map((s) => s.path)];
+  return mapped === e.realPath ? paths : [mapped, ...paths];
 }
 
 /** A synchronous stat on purpose: a cached hit is one syscall, not a thread-pool round trip. */
