@@ -73,8 +73,16 @@ describe('byte ranges', () => {
     assert.deepEqual(evaluateRange('bytes=-5', undefined, 0, v), { kind: 'full' });
   });
 
-  it('falls back to the whole file for several ranges, bad syntax or other units', () => {
-    assert.deepEqual(evaluateRange('bytes=0-1,5-6', undefined, size, v), { kind: 'full' });
+  it('several ranges: multipart in the order asked; one left after the unsatisfiable ones: a single range; overlaps past the size: the whole file (nginx)', () => {
+    assert.deepEqual(evaluateRange('bytes=0-1,5-6', undefined, size, v), { kind: 'multipart', ranges: [{ start: 0, end: 1 }, { start: 5, end: 6 }] });
+    assert.deepEqual(evaluateRange('bytes=900-, -10, 3-3', undefined, size, v), { kind: 'multipart', ranges: [{ start: 900, end: 999 }, { start: 990, end: 999 }, { start: 3, end: 3 }] });
+    assert.deepEqual(evaluateRange('bytes=0-1,5000-6000', undefined, size, v), { kind: 'partial', start: 0, end: 1 });
+    assert.deepEqual(evaluateRange('bytes=5000-,6000-7000', undefined, size, v), { kind: 'unsatisfiable' });
+    assert.deepEqual(evaluateRange('bytes=0-799,200-999', undefined, size, v), { kind: 'full' });
+    assert.deepEqual(evaluateRange(`bytes=${Array.from({ length: 101 }, (_, i) => `${i}-${i}`).join(',')}`, undefined, size, v), { kind: 'full' });
+  });
+
+  it('falls back to the whole file for bad syntax or other units', () => {
     assert.deepEqual(evaluateRange('bytes=a-b', undefined, size, v), { kind: 'full' });
     assert.deepEqual(evaluateRange('bytes=-', undefined, size, v), { kind: 'full' });
     assert.deepEqual(evaluateRange('items=0-1', undefined, size, v), { kind: 'full' });

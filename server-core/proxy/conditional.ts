@@ -65,15 +65,28 @@ export function etagListMatches(header: string, etag: string, comparison: 'stron
   return false;
 }
 
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
 export type RangeDecision =
   | { kind: 'full' }
   | { kind: 'partial'; start: number; end: number }
+  /** Several ranges: a multipart/byteranges body (RFC 9110 §14.6), in the order asked. */
+  | { kind: 'multipart'; ranges: ByteRange[] }
   | { kind: 'unsatisfiable' };
 
+/** More ranges than this are answered with the whole file (RFC 9110 §14.2 lets a server ignore Range). */
+export const MAX_RANGES = 100;
+
 /**
- * One byte range → 206; several → the whole file (a server may ignore Range, RFC 9110 §14.2);
- * a syntactically bad header is ignored; a range past the end → 416; any range of an empty file → the whole (empty) file.
- * An If-Range that does not match the current validators also means the whole file.
+ * nginx's range filter: each range is clipped to the file; one that starts past the end is left
+ * out, and none left → 416; one → 206 with Content-Range; several → multipart 206, unless they add
+ * up to more than the file (overlaps), which nginx answers with the whole file. A syntactically bad
+ * header is ignored (RFC 9110 §14.2; nginx answers 416); a range of an empty file → the whole
+ * (empty) file. An If-Range that does not match the current validators also means the whole file.
  */
 export function evaluateRange(range: string | undefined, ifRange: string | undefined, size: number, v: Validators): RangeDecision {
   // An empty file has no byte to select: nginx answers 200 with the (empty) whole, not 416 —
@@ -83,21 +96,32 @@ export function evaluateRange(range: string | undefined, ifRange: string | undef
   if (!m) return { kind: 'full' };
   if (ifRange !== undefined && !ifRangeMatches(ifRange.trim(), v)) return { kind: 'full' };
   const specs = (m[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (specs.length !== 1) return { kind: 'full' };
-  const spec = /^(\d*)-(\d*)$/.exec(specs[0] ?? '');
-  if (!spec) return { kind: 'full' };
-  const [, first = '', last = ''] = spec;
-  if (first === '' && last === '') return { kind: 'full' };
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0) return { kind: 'unsatisfiable' };
-    return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
+  if (specs.length === 0 || specs.length > MAX_RANGES) return { kind: 'full' };
+  const ranges: ByteRange[] = [];
+  let total = 0;
+  for (const text of specs) {
+    const spec = /^(\d*)-(\d*)$/.exec(text);
+    if (!spec) return { kind: 'full' };
+    const [, first = '', last = ''] = spec;
+    if (first === '' && last === '') return { kind: 'full' };
+    let start: number;
+    let end: number;
+    if (first === '') {
+      // A suffix: the last N bytes (all of them when N is larger).
+      start = Math.max(0, size - Number(last));
+      end = size - 1;
+    } else {
+      start = Number(first);
+      end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+    }
+    if (start > end) continue; // starts past the end (or `5-1`, `-0`): not satisfiable, left out
+    ranges.push({ start, end });
+    total += end - start + 1;
   }
-  const start = Number(first);
-  if (last !== '' && Number(last) < start) return { kind: 'unsatisfiable' };
-  if (start >= size) return { kind: 'unsatisfiable' };
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  return { kind: 'partial', start, end };
+  if (ranges.length === 0) return { kind: 'unsatisfiable' };
+  if (total > size) return { kind: 'full' };
+  const only = ranges.length === 1 ? ranges[0] : undefined;
+  return only ? { kind: 'partial', start: only.start, end: only.end } : { kind: 'multipart', ranges };
 }
 
 /** If-Range holds an entity tag (strong comparison) or a date that must equal Last-Modified exactly. */

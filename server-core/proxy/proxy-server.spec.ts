@@ -13,6 +13,9 @@ import { ProxyServer } from './proxy-server.js';
 import { findFreePort } from '../supervisor/ports.js';
 import { get, rawExchange, testConfig } from './spec-support.js';
 
+/** 2 MiB of text (the response helper reads bodies as UTF-8). */
+const BIG_TEXT = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil((2 * 1024 * 1024) / 36)).slice(0, 2 * 1024 * 1024);
+
 describe('proxy server', () => {
   let dir = '';
   let runtime: RuntimeSettings;
@@ -58,6 +61,8 @@ describe('proxy server', () => {
     await writeFile(join(dir, 'www', 'sub', 'index.html'), '<h1>sub</h1>');
     await writeFile(join(dir, 'www', 'data.txt'), '0123456789abcdefghij');
     await writeFile(join(dir, 'www', 'empty.bin'), '');
+    // Past the open-file cache's 1 MiB: streamed from disk.
+    await writeFile(join(dir, 'www', 'large.txt'), BIG_TEXT);
     await writeFile(join(dir, 'www', '.hidden'), 'dotfile');
     await writeFile(join(dir, 'www', 'files', '<b>&.txt'), 'x');
     await writeFile(join(dir, 'www', 'files', '.secret'), 'x');
@@ -190,7 +195,7 @@ describe('proxy server', () => {
     assert.equal((await get(port, '/data.txt', { headers: { 'if-match': '"other"' } })).status, 412);
   });
 
-  it('byte ranges: 206, suffix, 416, multi-range falls back to 200, If-Range', async () => {
+  it('byte ranges: 206, suffix, 416, several as multipart/byteranges, If-Range', async () => {
     const part = await get(port, '/data.txt', { headers: { range: 'bytes=2-5' } });
     assert.equal(part.status, 206);
     assert.equal(part.body, '2345');
@@ -202,10 +207,28 @@ describe('proxy server', () => {
     assert.equal(bad.status, 416);
     assert.equal(bad.headers['content-range'], 'bytes */20');
     const multi = await get(port, '/data.txt', { headers: { range: 'bytes=0-1,4-5' } });
-    assert.equal(multi.status, 200);
-    assert.equal(multi.body.length, 20);
+    assert.equal(multi.status, 206);
+    const boundary = /^multipart\/byteranges; boundary=(\w+)$/.exec(String(multi.headers['content-type']))?.[1];
+    assert.ok(boundary, String(multi.headers['content-type']));
+    const type = 'text/plain; charset=utf-8';
+    assert.equal(multi.body, `\r\n--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes 0-1/20\r\n\r\n01\r\n--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes 4-5/20\r\n\r\n45\r\n--${boundary}--\r\n`);
+    assert.equal(multi.headers['content-length'], String(Buffer.byteLength(multi.body)));
     const stale = await get(port, '/data.txt', { headers: { range: 'bytes=0-1', 'if-range': '"old"' } });
     assert.equal(stale.status, 200);
+  });
+
+  it('several ranges of a file streamed from disk: multipart/byteranges with an exact Content-Length', async () => {
+    const size = BIG_TEXT.length;
+    const r = await get(port, '/large.txt', { headers: { range: 'bytes=0-9,1048570-1048589,-5' } });
+    assert.equal(r.status, 206);
+    const boundary = /boundary=(\w+)$/.exec(String(r.headers['content-type']))?.[1] ?? '';
+    const part = (from: number, to: number) => `\r\n--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes ${from}-${to}/${size}\r\n\r\n${BIG_TEXT.slice(from, to + 1)}`;
+    assert.equal(r.body, `${part(0, 9)}${part(1048570, 1048589)}${part(size - 5, size - 1)}\r\n--${boundary}--\r\n`);
+    assert.equal(r.headers['content-length'], String(r.body.length));
+    const head = await get(port, '/large.txt', { method: 'HEAD', headers: { range: 'bytes=0-9,20-29' } });
+    assert.equal(head.status, 206);
+    assert.match(String(head.headers['content-type']), /^multipart\/byteranges; boundary=\w+$/);
+    assert.equal(head.body, '');
   });
 
   it('autoindex lists entries escaped, directories first, no dotfiles', async () => {

@@ -1,7 +1,8 @@
 // Sends one static file the static handler found: picks the representation (identity, a
 // precompressed `.br`/`.gz` sibling like nginx gzip_static, or gzip/brotli on the fly like the
-// gzip filter), answers conditional requests and single ranges for it, and adds `expires` and
-// `add_header`. Small files come from the open-file cache (file-cache.ts); larger ones stream.
+// gzip filter), answers conditional requests and ranges (several: multipart, byteranges.ts) for it,
+// and adds `expires` and `add_header`. Small files come from the open-file cache (file-cache.ts);
+// larger ones stream.
 // Compression is skipped for Range requests (ranges apply to the file's own bytes), for non-text
 // types and for bodies under 1 KiB; HEAD gets the headers GET would (RFC 9110 §9.3.2), encoding
 // included. A compressible response carries `Vary: Accept-Encoding` whatever it chose, so caches
@@ -9,9 +10,11 @@
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import type { StaticHandler } from '../config/schema.js';
+import { multipartBody, multipartFromFile, planMultipart } from './byteranges.js';
 import { createCompressor, isCompressibleType, MIN_COMPRESS_BYTES, negotiateEncoding, weakEtag, type Coding } from './compress.js';
 import { evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
 import { resolveConfined } from './confined-path.js';
@@ -115,6 +118,13 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
   // Ranges only ever reach the identity representation (chooseCoding gives none for them).
   const range = encoding === null ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), body.length, validators) : ({ kind: 'full' } as const);
   if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${body.length}` });
+  if (range.kind === 'multipart') {
+    const plan = planMultipart(range.ranges, body.length, contentType);
+    writeHead(ctx, h, 206, plan.contentType, plan.length, null, base, null);
+    if (req.method === 'HEAD') return void ctx.res.end();
+    ctx.bodyBytes += plan.length;
+    return void ctx.res.end(multipartBody(plan, body));
+  }
   const status = range.kind === 'partial' ? 206 : 200;
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end + 1 : body.length;
@@ -172,14 +182,15 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
 
     const range = encoding === null ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, validators) : ({ kind: 'full' } as const);
     if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${st.size}` });
+    const plan = range.kind === 'multipart' ? planMultipart(range.ranges, st.size, contentType) : null;
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : st.size - 1;
     writeHead(
       ctx,
       h,
-      range.kind === 'partial' ? 206 : 200,
-      contentType,
-      compressOnTheFly ? null : end - start + 1,
+      range.kind === 'full' ? 200 : 206,
+      plan ? plan.contentType : contentType,
+      plan ? plan.length : compressOnTheFly ? null : end - start + 1,
       encoding,
       base,
       range.kind === 'partial' ? `bytes ${start}-${end}/${st.size}` : null,
@@ -188,7 +199,7 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
       ctx.res.end();
       return;
     }
-    const stream = handle.createReadStream({ start, end, autoClose: true });
+    const stream = plan ? Readable.from(multipartFromFile(plan, handle), { objectMode: false }) : handle.createReadStream({ start, end, autoClose: true });
     streaming = true;
     const counted = compressOnTheFly && encoding !== null ? createCompressor(encoding, st.size) : null;
     (counted ?? stream).on('data', (chunk: Buffer | string) => {
@@ -235,8 +246,9 @@ function writeHead(
   const { res } = ctx;
   res.statusCode = status;
   for (const [k, v] of Object.entries(base)) res.setHeader(k, v);
-  if (encoding === null) res.setHeader('Accept-Ranges', 'bytes');
-  else res.setHeader('Content-Encoding', encoding);
+  // nginx's range filter says Accept-Ranges on a whole, unencoded answer only (not on a 206).
+  if (encoding !== null) res.setHeader('Content-Encoding', encoding);
+  else if (status === 200) res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', contentType);
   if (length !== null) res.setHeader('Content-Length', length);
   if (contentRange !== null) res.setHeader('Content-Range', contentRange);

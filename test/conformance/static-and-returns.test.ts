@@ -93,6 +93,9 @@ const corpus: CorpusCase[] = [
   { name: 'suffix range', path: '/index.html', headers: { Range: 'bytes=-3' } },
   { name: 'open range', path: '/index.html', headers: { Range: 'bytes=10-' } },
   { name: 'unsatisfiable range', path: '/index.html', headers: { Range: 'bytes=5000-6000' } },
+  { name: 'several ranges, one satisfiable: a single-part 206', path: '/index.html', headers: { Range: 'bytes=5000-6000,2-4' } },
+  { name: 'overlapping ranges adding up past the file: the whole file', path: '/index.html', headers: { Range: 'bytes=0-60,10-70' } },
+  { name: 'several ranges, none satisfiable', path: '/index.html', headers: { Range: 'bytes=5000-,6000-7000' } },
   { name: 'If-Range with the ETag', path: '/index.html', previous: 'file', fromPrevious: (r) => ({ Range: 'bytes=0-1', 'If-Range': r.headers.etag ?? '' }) },
   { name: 'If-Range stale', path: '/index.html', headers: { Range: 'bytes=0-1', 'If-Range': '"stale"' } },
 ];
