@@ -214,6 +214,9 @@ describe('reverse proxy through berth serve', () => {
     const res = await send(port, '/dead/x');
     assert.equal(res.status, 502);
     assert.match(res.body.toString(), /<title>502 Bad Gateway<\/title>/);
+    // The only server of its group is never taken out for failures (nginx), so the API does not call it down.
+    const lone = (await berth.api<UpstreamsResponse>('/api/v1/upstreams')).body.upstreams.find((u) => u.id === `url:127.0.0.1:${dead}`);
+    assert.deepEqual(lone?.servers.map((x) => [x.state, x.unavailableUntil]), [['up', null]]);
     const log = await errorLogWith(berth, 'connect() failed (111: Connection refused) while connecting to upstream');
     assert.match(log, /\[error\] \d+#0: \*\d+ connect\(\) failed \(111: Connection refused\) while connecting to upstream, client: 127\.0\.0\.1, server: proxy\.test, request: "GET \/dead\/x HTTP\/1\.1", upstream: "http:\/\/127\.0\.0\.1:\d+\/dead\/x", host: "proxy\.test"/);
   });

@@ -102,14 +102,15 @@ export class UpstreamPeer {
     }
   }
 
-  /** Time (ms) until passive health lets the server back in, or null when it is not out. */
-  unavailableUntil(now: number): number | null {
-    return this.passiveOk(now) ? null : this.checked + this.failTimeoutMs;
+  /** Time (ms) until passive health lets the server back in, or null when it is not out (never for the only server). */
+  unavailableUntil(now: number, single = false): number | null {
+    return single || this.passiveOk(now) ? null : this.checked + this.failTimeoutMs;
   }
 
-  state(now: number): PeerState {
+  /** As `usable` decides: the only server of a group is never out for failures, so it never shows down for them. */
+  state(now: number, single = false): PeerState {
     if ((this.down || this.removed) && this.active > 0) return 'draining';
-    if (this.down || this.removed || !this.healthy || !this.passiveOk(now)) return 'down';
+    if (this.down || this.removed || !this.healthy || !(single || this.passiveOk(now))) return 'down';
     return 'up';
   }
 }

@@ -111,7 +111,7 @@ export class UpstreamRegistry {
       method: g.spec.method,
       protocol: g.spec.protocol,
       keepalive: g.spec.keepalive,
-      servers: g.peers.map((p) => peerState(p, now, this.checkers.has(g.id))),
+      servers: g.peers.map((p) => peerState(p, now, this.checkers.has(g.id), g.single)),
     }));
   }
 
@@ -142,14 +142,14 @@ function proxyHandlers(config: BerthConfig): ProxyHandler[] {
   return out;
 }
 
-function peerState(p: UpstreamPeer, now: number, checked: boolean): UpstreamServerState {
-  const until = p.unavailableUntil(now);
+function peerState(p: UpstreamPeer, now: number, checked: boolean, single: boolean): UpstreamServerState {
+  const until = p.unavailableUntil(now, single);
   return {
     address: p.address.label,
     weight: p.weight,
     backup: p.backup,
     configDown: p.down,
-    state: p.state(now),
+    state: p.state(now, single),
     active: p.active,
     idle: p.pool.idleCount,
     requests: p.requests,

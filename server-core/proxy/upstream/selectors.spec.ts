@@ -151,6 +151,9 @@ describe('upstream group', () => {
     const s = single.pick(new Set(), '127.0.0.1', 0);
     s?.finished(0, true);
     assert.equal(name(single.pick(new Set(), '127.0.0.1', 1)), 's');
+    // …and the state says so: the API showed the only server of a group down while it kept serving.
+    assert.equal(s?.state(1, single.single), 'up');
+    assert.equal(s?.unavailableUntil(1, single.single), null);
     assert.equal(g.pick(new Set([b]), '127.0.0.1', 4), null);
   });
 
