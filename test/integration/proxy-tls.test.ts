@@ -8,7 +8,9 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as h2Connect } from 'node:http2';
+import { createServer as createHttpServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
@@ -16,6 +18,7 @@ import { promisify } from 'node:util';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { findFreePort } from '../../server-core/supervisor/ports.js';
 import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+import { h2Request } from '../helpers/http.js';
 import { waitForProxyConfig } from '../helpers/proxy-config.js';
 
 const run = promisify(execFile);
@@ -272,6 +275,33 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     assert.match(r.stdout, /<title>400 The plain HTTP request was sent to HTTPS port<\/title>/);
     // The workers still serve TLS on the port.
     assert.equal((await httpsGet(tlsPort, 'a.localhost', ca)).status, 200);
+  });
+
+  test('an HTTP/2 stream waiting on a slow upstream outlives the session idle timeout (nginx times out idle sessions only)', async () => {
+    const slow = createHttpServer((_req, res) => {
+      setTimeout(() => res.end('late but whole\n'), 2_500);
+    });
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    try {
+      // keepalive_timeout and send_timeout of 1 s: the old front destroyed the session after 1 s without frames.
+      const site = {
+        id: 'slowh2',
+        names: ['slow.localhost'],
+        listen: [{ port: tlsPort, tls: true, http2: true, defaultServer: false }],
+        tls: { certificate: 'auto', redirectHttp: false, hstsMaxAgeS: 0 },
+        limits: { keepaliveTimeoutS: 1, sendTimeoutS: 1 },
+        locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'proxy', url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}` } }],
+      };
+      await putConfig({ ...config, sites: [...config.sites, site] as BerthConfig['sites'] });
+      const started = Date.now();
+      const r = await h2Request(tlsPort, { ':path': '/', ':authority': 'slow.localhost' });
+      assert.equal(`${r.status} ${r.body}`, '200 late but whole\n');
+      assert.ok(Date.now() - started >= 2_400);
+    } finally {
+      slow.close();
+      await putConfig(config);
+    }
   });
 
   test('TLS 1.1 and below are refused', async () => {

@@ -1,7 +1,7 @@
 // HTTP/2 on TLS connections that negotiated `h2` by ALPN. node:http2 does the framing (a server
 // that never listens: `emit('connection', tlsSocket)`); its compatibility request/response objects
 // satisfy ProxyRequest/ProxyResponse, so requests run through the same pipeline as HTTP/1.1.
-import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { errorPageHtml, SERVER_HEADER } from '../error-pages.js';
 import type { ProxyRequest, ProxyResponse } from '../http-types.js';
@@ -68,10 +68,31 @@ export class H2Front {
     session.once('close', () => this.sessions.delete(session));
     session.on('error', () => undefined);
     // nginx keepalive_timeout for an idle session, send_timeout for one whose writes stall: a
-    // session without any frame either way for the longer of the two is closed.
+    // session without any frame either way for the longer of the two is closed — but only when
+    // no stream is open (nginx's idle timer runs only then), or when every open stream has output
+    // the client has not taken since the last check. A stream waiting on its upstream (a long
+    // poll, SSE before its next event) is the proxy's read timeout's to end, not the session's;
+    // it used to be cut at 75 s, and every other stream of the connection with it.
     const l = this.options.limits();
     const ms = Math.max(l.keepaliveTimeoutMs, l.sendTimeoutMs);
-    if (ms > 0) session.setTimeout(ms, () => session.destroy());
+    if (ms <= 0) return;
+    const streams = new Set<ServerHttp2Stream>();
+    const lastPending = new WeakMap<ServerHttp2Stream, number>();
+    session.on('stream', (stream: ServerHttp2Stream) => {
+      streams.add(stream);
+      stream.once('close', () => streams.delete(stream));
+    });
+    const onTimeout = (): void => {
+      let waiting = false;
+      for (const s of streams) {
+        const pending = s.writableLength;
+        if (pending === 0 || pending !== lastPending.get(s)) waiting = true;
+        lastPending.set(s, pending);
+      }
+      if (!waiting) session.destroy();
+      else session.setTimeout(ms, onTimeout);
+    };
+    session.setTimeout(ms, onTimeout);
   }
 
   private request(req: Http2ServerRequest, res: Http2ServerResponse): void {
