@@ -278,24 +278,29 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
   });
 
   test('an HTTP/2 stream waiting on a slow upstream outlives the session idle timeout (nginx times out idle sessions only)', async () => {
-    const slow = createHttpServer((_req, res) => {
-      setTimeout(() => res.end('late but whole\n'), 2_500);
+    const slow = createHttpServer((req, res) => {
+      if (req.url === '/ready') res.end('ready\n');
+      else setTimeout(() => res.end('late but whole\n'), 2_500);
     });
     slow.listen(0, '127.0.0.1');
     await once(slow, 'listening');
     try {
-      // keepalive_timeout and send_timeout of 1 s: the old front destroyed the session after 1 s without frames.
+      // keepalive_timeout and send_timeout of 1 s (a port's connection limits are its default site's):
+      // the old front destroyed the session after 1 s without frames.
+      const slowPort = await findFreePort();
       const site = {
         id: 'slowh2',
         names: ['slow.localhost'],
-        listen: [{ port: tlsPort, tls: true, http2: true, defaultServer: false }],
+        listen: [{ port: slowPort, tls: true, http2: true, defaultServer: true }],
         tls: { certificate: 'auto', redirectHttp: false, hstsMaxAgeS: 0 },
         limits: { keepaliveTimeoutS: 1, sendTimeoutS: 1 },
         locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'proxy', url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}` } }],
       };
       await putConfig({ ...config, sites: [...config.sites, site] as BerthConfig['sites'] });
+      // Its auto certificate is issued after the apply: wait until the port answers.
+      await waitFor('slow.localhost served over h2', async () => ((await h2Request(slowPort, { ':path': '/ready', ':authority': 'slow.localhost' }).catch(() => null))?.status === 200 ? true : undefined), 20_000, 100);
       const started = Date.now();
-      const r = await h2Request(tlsPort, { ':path': '/', ':authority': 'slow.localhost' });
+      const r = await h2Request(slowPort, { ':path': '/', ':authority': 'slow.localhost' });
       assert.equal(`${r.status} ${r.body}`, '200 late but whole\n');
       assert.ok(Date.now() - started >= 2_400);
     } finally {
