@@ -178,7 +178,10 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
 
   keepAliveFor(res: Http1Response, wantsClose: boolean, closeDelimited: boolean): boolean {
     if (res !== this.res) return false;
-    if (wantsClose || closeDelimited || !this.keepAlive || this.host.draining || this.clientEnded || this.limitsNow.keepaliveTimeoutMs <= 0) this.closeAfter = true;
+    // After the client's FIN, requests it pipelined before it are still answered (RFC 9112 §9.6): the
+    // connection closes after the last of them, not after the response in progress.
+    const clientDone = this.clientEnded && this.buf === null;
+    if (wantsClose || closeDelimited || !this.keepAlive || this.host.draining || clientDone || this.limitsNow.keepaliveTimeoutMs <= 0) this.closeAfter = true;
     if (this.state === 'body' && !this.closeAfter) {
       // The handler answered before reading the whole body: discard a small rest, else close.
       const remaining = this.declaredLength === null ? Infinity : this.declaredLength - (this.decoder?.received ?? 0);
@@ -358,6 +361,7 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
 
   private clientEnd(): void {
     this.clientEnded = true;
+    // Requests still buffered behind the current one ('wait') are answered first; nextRequest() ends.
     if (this.state === 'head' && this.buf === null) this.socket.end();
     // A body (or head) that can no longer complete: the client gave up (nginx logs 499).
     else if (this.state === 'body' || this.state === 'head') this.close();

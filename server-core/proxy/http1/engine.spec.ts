@@ -101,6 +101,55 @@ describe('http1 engine', () => {
     assert.match(r.text, /Connection: close\r\n\r\n\/3:$/);
   });
 
+  /** Sends `text` with end() (write + FIN, a client half-closing) and collects until the engine closes. */
+  async function sendAndHalfClose(text: string, timeoutMs = 20_000): Promise<{ text: string; closed: boolean }> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => undefined);
+    const gone = once(socket, 'close').then(() => true);
+    socket.end(text);
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([gone, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
+    socket.destroy();
+    return { text: Buffer.concat(chunks).toString('latin1'), closed };
+  }
+
+  const pipelined = (paths: string[]): string => paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: a\r\nUser-Agent: pipelining-client/1.0\r\nAccept: */*\r\n\r\n`).join('');
+  const bodiesOf = (text: string): string[] => [...text.matchAll(/\r\n\r\n(\/[a-z]*\d+)/g)].map((m) => m[1] as string);
+
+  // RFC 9112 §9.3/§9.6: a half-close ends the requests, not the answers; nginx answers what it read.
+  it('a client that pipelines past the buffer and half-closes gets every answer, in order, then the close', async () => {
+    // Answered on a later turn (as handlers doing any I/O are): the FIN is read while most requests wait.
+    handler = (req, res) => void setImmediate(() => res.end(req.url));
+    const paths = Array.from({ length: 3000 }, (_, i) => `/${i}`);
+    const r = await sendAndHalfClose(pipelined(paths));
+    assert.ok(r.closed, 'the engine closes once the last answer is out');
+    assert.equal(statuses(r.text).length, 3000);
+    assert.deepEqual(bodiesOf(r.text), paths);
+    assert.match(r.text, /Connection: close\r\n\r\n\/2999$/, 'the last answer announces the close');
+  });
+
+  it('a pipelined batch behind a proxied request is answered after a half-close; a lone one is given up', async () => {
+    // Proxied answers (abortOnClientEnd) come later, from the upstream; the rest answer at once.
+    handler = (req, res) => {
+      if (!req.url?.startsWith('/p')) return void res.end(req.url);
+      res.abortOnClientEnd = true;
+      // The lone one would answer long after its client left.
+      setTimeout(() => res.end(req.url), req.url === '/p1' ? 3000 : 20);
+    };
+    const paths = Array.from({ length: 3000 }, (_, i) => (i % 500 === 0 ? `/p${i}` : `/${i}`));
+    const r = await sendAndHalfClose(pipelined(paths));
+    assert.ok(r.closed);
+    assert.deepEqual(bodiesOf(r.text), paths);
+    // nginx proxy_ignore_client_abort off: FIN with nothing behind the proxied request ends it.
+    const lone = await sendAndHalfClose(pipelined(['/p1']));
+    assert.ok(lone.closed);
+    assert.equal(lone.text, '');
+  });
+
   it('HEAD keeps Content-Length without a body; 204/304 carry none; chunked when the length is unknown', async () => {
     handler = (req, res) => {
       if (req.url === '/204') {
