@@ -105,7 +105,7 @@ describe('new objects', () => {
   it('are exactly what the schema fills in (no diff noise after a round trip)', () => {
     const upstream = newUpstream('backend');
     const sites = [newSite('demo')];
-    sites[0]!.locations = HANDLER_TYPES.map((type, i) => ({ match: { kind: 'prefix', path: `/${i}` }, handler: newHandler(type, 'backend') }));
+    sites[0]!.locations = HANDLER_TYPES.map((type, i) => ({ match: { kind: 'prefix', path: `/${i}` }, handler: newHandler(type, 'backend'), internal: false }));
     // An app location starts without an app: the user must choose one (the schema refuses an empty id).
     for (const l of sites[0]!.locations) if (l.handler.type === 'app') l.handler.app = 'demo-app';
     const config = { schemaVersion: 1 as const, settings: { httpPort: 8080, httpsPort: 8443 }, sites, upstreams: [upstream], apps: [] };

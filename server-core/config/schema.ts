@@ -139,6 +139,11 @@ export const handlerSchema = z.discriminatedUnion('type', [
 export const locationSchema = z.strictObject({
   match: locationMatchSchema,
   handler: handlerSchema,
+  /**
+   * nginx `internal`: a client request that selects this location gets 404; only internal
+   * redirects reach it (X-Accel-Redirect from an upstream, try_files fallback, index). Default false.
+   */
+  internal: z.boolean().default(false),
 });
 
 export const tlsSchema = z.strictObject({

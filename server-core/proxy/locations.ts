@@ -14,6 +14,8 @@ export interface CompiledLocation {
   readonly regex: RegExp | null;
   /** True for the site-level location a site gets when none of its locations match (nginx serves with server-level settings). */
   readonly implicit: boolean;
+  /** nginx `internal`: only internal redirects may select it; a client request gets 404 (pipeline.ts). */
+  readonly internal: boolean;
 }
 
 /** Regex captures, usable as `$1`…`$9` and `$name` in alias and return (like nginx). */
@@ -37,13 +39,13 @@ export interface LocationHit {
 /** Handlers that pass requests on (nginx sets auto_redirect for proxy_pass, uwsgi_pass, fastcgi_pass…). */
 const PASSING = new Set(['proxy', 'uwsgi', 'fastcgi', 'app']);
 
-export function compileLocation(match: LocationMatch, handler: Handler, implicit = false): CompiledLocation {
+export function compileLocation(match: LocationMatch, handler: Handler, flags: { implicit?: boolean; internal?: boolean } = {}): CompiledLocation {
   let regex: RegExp | null = null;
   if (match.kind === 'regex' || match.kind === 'regex-i') {
     const re = compileNameRegex(match.path);
     regex = match.kind === 'regex-i' && !re.flags.includes('i') ? new RegExp(re.source, `${re.flags}i`) : re;
   }
-  return { match, handler, regex, implicit };
+  return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false };
 }
 
 export function selectLocation(locations: readonly CompiledLocation[], uri: string): LocationHit | null {

@@ -3,8 +3,9 @@
 //   → rewrite (a `return` location answers here, as nginx's rewrite module does)
 //   → preaccess + access (access/access-phase: limit_req, allow/deny, basic auth) → content (content-handlers)
 //   → log (access-log, when the response closes).
-// Internal redirects (index, try_files fallback) go back to "find location", at most 10 times
-// like nginx (NGX_HTTP_MAX_URI_CHANGES).
+// Internal redirects (index, try_files fallback, an upstream's X-Accel-Redirect) go back to
+// "find location", at most 10 times like nginx (NGX_HTTP_MAX_URI_CHANGES); only they may select
+// an `internal` location, which answers a client's own request with 404.
 import type { AccessLog } from './access-log.js';
 import { AccessPhase } from './access/access-phase.js';
 import { runContentHandler } from './content-handlers.js';
@@ -57,6 +58,9 @@ export function handleRequest(
     host: null,
     uri: '/',
     args: '',
+    method: req.method ?? '',
+    bodyConsumed: false,
+    contentType: null,
     encodedSlash: false,
     site: null,
     location: null,
@@ -97,9 +101,7 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     const site = ctx.site;
     if (!site) return sendErrorPage(ctx, 404);
     if (applyHttpsPolicy(ctx, tlsPortOf)) return;
-    // nginx checks client_max_body_size when the location is found, before access checks.
     const maxBody = site.site.limits.maxBodyBytes;
-    if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
     req.setBodyLimit?.(maxBody);
 
     let accessDone = false;
@@ -107,6 +109,12 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
       ctx.location = hit.location;
       ctx.captures = hit.captures;
+      if (ctx.internalRedirects === 0) {
+        // nginx's find-config phase, in its order: an `internal` location refuses a client's own
+        // request (404), then client_max_body_size (413), then the auto-redirect below.
+        if (hit.location.internal) return sendErrorPage(ctx, 404);
+        if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
+      }
       if (hit.slashRedirect) return sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
       // nginx: find-config → rewrite (`return` answers here) → preaccess (limit_req) → access → content.
       // Access runs once per request, for the first location that is not a `return` (access-phase.ts).

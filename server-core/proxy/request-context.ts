@@ -32,6 +32,12 @@ export interface RequestContext {
   uri: string;
   /** Query string without `?` (nginx `$args`). */
   args: string;
+  /** nginx `$request_method`: the client's method, GET after an X-Accel-Redirect (HEAD stays HEAD). */
+  method: string;
+  /** An upstream took the request body and redirected (X-Accel-Redirect): later handlers send none. */
+  bodyConsumed: boolean;
+  /** A Content-Type set before the content phase (an X-Accel-Redirect upstream's): kept over the file's own, as nginx does. */
+  contentType: string | null;
   /** The request's path held %2F (request-target.ts): proxied on, refused by the static handler. */
   encodedSlash: boolean;
   site: CompiledSite | null;
@@ -59,7 +65,7 @@ export function requestLineLength(ctx: RequestContext): number {
 /** What a content handler did. */
 export type ContentResult =
   | { kind: 'done' }
-  /** Re-run location selection for a new URI (nginx internal redirect: index, try_files fallback). */
+  /** Re-run location selection for a new URI (nginx internal redirect: index, try_files fallback, X-Accel-Redirect). */
   | { kind: 'internal-redirect'; uri: string; args: string };
 
 export type ContentHandler<H> = (ctx: RequestContext, handler: H) => Promise<ContentResult>;

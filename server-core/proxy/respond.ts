@@ -37,7 +37,7 @@ export function sendBody(ctx: RequestContext, status: number, body: string, cont
   }
   if (contentType !== '') res.setHeader('Content-Type', contentType); // '' = no type (nginx's empty pages)
   res.setHeader('Content-Length', payload.length);
-  if (ctx.req.method === 'HEAD') {
+  if (ctx.method === 'HEAD') {
     res.end();
     return;
   }

@@ -28,7 +28,8 @@ export const serveReturn: ContentHandler<ReturnHandler> = async (ctx, h) => {
     else if (hasBuiltInPage(h.status)) sendErrorPage(ctx, h.status);
     else sendBody(ctx, h.status, '', '');
   } else {
-    sendBody(ctx, h.status, text, typeForUri(ctx));
+    // A Content-Type already set (an X-Accel-Redirect upstream's) is kept, as ngx_http_set_content_type does.
+    sendBody(ctx, h.status, text, ctx.contentType ?? typeForUri(ctx));
   }
   return { kind: 'done' };
 };

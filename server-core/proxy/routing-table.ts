@@ -79,7 +79,7 @@ export function buildRoutingTable(config: BerthConfig, runtime: RuntimeSettings,
 function compileSite(site: Site, runtime: RuntimeSettings): CompiledSite {
   // nginx resolves a relative root against its prefix; Berth's prefix is the data dir.
   const root = site.root === undefined ? null : isAbsolute(site.root) ? site.root : resolve(runtime.dataDir, site.root);
-  const fallback = compileLocation({ kind: 'prefix', path: '/' }, { type: 'static', autoindex: false, tryFiles: [], compress: true, addHeaders: {} }, true);
-  const locations = site.locations.length === 0 ? [fallback] : site.locations.map((l) => compileLocation(l.match, l.handler));
+  const fallback = compileLocation({ kind: 'prefix', path: '/' }, { type: 'static', autoindex: false, tryFiles: [], compress: true, addHeaders: {} }, { implicit: true });
+  const locations = site.locations.length === 0 ? [fallback] : site.locations.map((l) => compileLocation(l.match, l.handler, { internal: l.internal }));
   return { id: site.id, site, root, index: site.index, locations, fallback, serverName: site.names[0] ?? '', listens: siteListens(site, runtime) };
 }

@@ -17,10 +17,12 @@ export interface TestRequestOptions {
   headers?: Record<string, string>;
   address?: string;
   timeoutMs?: number;
+  /** A request body, sent as given (set Content-Length in `headers`). */
+  body?: string;
 }
 
 export function get(port: number, path: string, options: TestRequestOptions = {}): Promise<TestResponse> {
-  const { method = 'GET', host = 'a.test', headers = {}, address = '127.0.0.1', timeoutMs = 5000 } = options;
+  const { method = 'GET', host = 'a.test', headers = {}, address = '127.0.0.1', timeoutMs = 5000, body } = options;
   return new Promise((resolvePromise, reject) => {
     const req = httpRequest(
       { host: address, port, path, method, setHost: false, agent: false, headers: host === null ? headers : { host, ...headers }, timeout: timeoutMs },
@@ -33,7 +35,7 @@ export function get(port: number, path: string, options: TestRequestOptions = {}
     );
     req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

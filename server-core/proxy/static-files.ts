@@ -22,7 +22,7 @@ interface FileMapping {
 }
 
 export const serveStatic: ContentHandler<StaticHandler> = async (ctx, h) => {
-  const method = ctx.req.method ?? '';
+  const method = ctx.method;
   if (method !== 'GET' && method !== 'HEAD') {
     // RFC 9110 §15.5.6: a 405 must list the allowed methods.
     sendErrorPage(ctx, 405, { Allow: 'GET, HEAD' });

@@ -80,7 +80,7 @@ export async function sendFoundFile(ctx: RequestContext, h: StaticHandler, file:
 
 export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entry: CachedFile, mappedPath: string): Promise<void> {
   const { req } = ctx;
-  const contentType = typeOf(mappedPath);
+  const contentType = ctx.contentType ?? typeOf(mappedPath);
   const onTheFly = h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES;
   // The entry is shared by every location mapping to this file: its siblings count only where compression is on.
   const siblings = h.compress ? entry.siblings : NO_SIBLINGS;
@@ -129,7 +129,7 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end + 1 : body.length;
   writeHead(ctx, h, status, contentType, end - start, encoding, base, range.kind === 'partial' ? `bytes ${start}-${end - 1}/${body.length}` : null);
-  if (req.method === 'HEAD' || end <= start) {
+  if (ctx.method === 'HEAD' || end <= start) {
     ctx.res.end();
     return;
   }
@@ -141,7 +141,7 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
 /** Large files: from disk through one handle, so headers describe the bytes sent even if the file changes. */
 async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile, siblings: ReadonlyMap<Coding, string>): Promise<void> {
   const { req } = ctx;
-  const contentType = typeOf(file.mappedPath);
+  const contentType = ctx.contentType ?? typeOf(file.mappedPath);
   const onTheFly = h.compress && isCompressibleType(contentType) && file.stat.size >= MIN_COMPRESS_BYTES;
   const varies = onTheFly || siblings.size > 0;
   const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...siblings.keys()]);
@@ -195,7 +195,7 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
       base,
       range.kind === 'partial' ? `bytes ${start}-${end}/${st.size}` : null,
     );
-    if (req.method === 'HEAD' || end < start) {
+    if (ctx.method === 'HEAD' || end < start) {
       ctx.res.end();
       return;
     }
@@ -276,7 +276,7 @@ function preconditions(ctx: RequestContext, v: Validators): ReturnType<typeof ev
   const { req } = ctx;
   return evaluatePreconditions(
     {
-      method: req.method ?? 'GET',
+      method: ctx.method,
       ifMatch: headerValue(req.headers['if-match']),
       ifNoneMatch: headerValue(req.headers['if-none-match']),
       ifModifiedSince: headerValue(req.headers['if-modified-since']),
@@ -286,6 +286,7 @@ function preconditions(ctx: RequestContext, v: Validators): ReturnType<typeof ev
   );
 }
 
+/** The file's type from its extension; an X-Accel-Redirect upstream's Content-Type wins over it (ctx.contentType). */
 function typeOf(mappedPath: string): string {
   return mime.contentType(extname(mappedPath)) || 'application/octet-stream';
 }

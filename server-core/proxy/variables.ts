@@ -52,7 +52,7 @@ export function variableValue(ctx: RequestContext, name: string): string | undef
     case 'is_args':
       return ctx.args === '' ? '' : '?';
     case 'request_method':
-      return ctx.req.method ?? '';
+      return ctx.method;
     case 'remote_addr':
       return ctx.remoteAddress;
     case 'remote_port':

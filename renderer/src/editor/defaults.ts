@@ -25,7 +25,7 @@ export function newHandler(type: HandlerType, upstream = ''): Handler {
 }
 
 export function newLocation(path = '/'): Location {
-  return { match: { kind: 'prefix', path }, handler: newHandler('static') };
+  return { match: { kind: 'prefix', path }, handler: newHandler('static'), internal: false };
 }
 
 /** A free id: `base`, then `base-2`, `base-3`… */

@@ -54,7 +54,7 @@ function common(ctx: RequestContext, facts: CgiFacts): CgiParams {
   const https = ctx.listener.protocol === 'https';
   const params: CgiParams = [
     ['QUERY_STRING', ctx.args],
-    ['REQUEST_METHOD', ctx.req.method ?? 'GET'],
+    ['REQUEST_METHOD', ctx.method || 'GET'],
     ['CONTENT_TYPE', header(ctx, 'content-type')],
     ['CONTENT_LENGTH', facts.contentLength],
     ['REQUEST_URI', v('request_uri')],

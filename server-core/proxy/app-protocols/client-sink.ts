@@ -1,11 +1,14 @@
 // Writes an app's response to the client as it arrives: status, headers (hop-by-hop and nginx's
 // default hidden ones removed), body slices with back-pressure (the exchange pauses the app
-// socket until the client drains).
+// socket until the client drains). An answer with X-Accel-Redirect is not written: its body is
+// dropped and `redirect` says where the request goes next (upstream/x-accel.ts).
 import { statusText } from '../error-pages.js';
-import type { RequestContext } from '../request-context.js';
+import type { ContentResult, RequestContext } from '../request-context.js';
 import { setReason } from '../respond.js';
 import type { ResponseSink } from '../upstream/exchange.js';
 import { responseHeaders } from '../upstream/headers.js';
+import { acceptAccelRedirect, accelRedirectOf } from '../upstream/x-accel.js';
+import type { ExchangeControl } from './forward.js';
 
 const NOTHING_HIDDEN: ReadonlySet<string> = new Set();
 
@@ -17,16 +20,29 @@ export interface SinkHead {
   hasLength: boolean;
 }
 
-export function clientSink(ctx: RequestContext, resume: () => void): ResponseSink & { headFrom(h: SinkHead): void } {
+export interface ClientSink extends ResponseSink {
+  headFrom(h: SinkHead): void;
+  /** Set when the app answered X-Accel-Redirect: the pipeline's next step (or `done` after nginx's 404/500). */
+  redirect: ContentResult | null;
+}
+
+export function clientSink(ctx: RequestContext, control: ExchangeControl): ClientSink {
   const { res } = ctx;
   let waiting = false;
   const onDrain = (): void => {
     waiting = false;
-    resume();
+    control.resume();
   };
-  const sink = {
+  const sink: ClientSink = {
+    redirect: null,
     headFrom(h: SinkHead): void {
       if (res.headersSent) return;
+      const accel = accelRedirectOf(h.rawHeaders);
+      if (accel !== null) {
+        sink.redirect = acceptAccelRedirect(ctx, h.rawHeaders, accel);
+        control.discard();
+        return;
+      }
       const headers = responseHeaders(h.rawHeaders, NOTHING_HIDDEN, h.hasLength);
       res.statusCode = h.statusCode;
       setReason(ctx, h.statusMessage !== '' ? h.statusMessage : statusText(h.statusCode));
@@ -37,7 +53,7 @@ export function clientSink(ctx: RequestContext, resume: () => void): ResponseSin
       sink.headFrom({ statusCode: h.statusCode, statusMessage: h.statusMessage, rawHeaders: h.rawHeaders, hasLength: h.framing === 'length' });
     },
     body(chunk: Buffer): boolean {
-      if (chunk.length === 0 || res.writableEnded) return true;
+      if (chunk.length === 0 || res.writableEnded || sink.redirect !== null) return true;
       ctx.bodyBytes += chunk.length;
       const ok = res.write(chunk);
       if (!ok && !waiting) {
@@ -47,7 +63,7 @@ export function clientSink(ctx: RequestContext, resume: () => void): ResponseSin
       return ok;
     },
     end(): void {
-      if (!res.writableEnded) res.end();
+      if (!res.writableEnded && sink.redirect === null) res.end();
     },
   };
   return sink;

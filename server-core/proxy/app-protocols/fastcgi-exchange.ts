@@ -91,6 +91,13 @@ export class FastcgiExchange {
     this.armRead();
   }
 
+  /** As UpstreamExchange.discard: the rest of this read is parsed (END_REQUEST in it keeps the connection), then the socket closes. */
+  discard(): void {
+    this.discarding = true;
+  }
+
+  private discarding = false;
+
   abort(): void {
     if (this.settled) return;
     this.fail(new UpstreamError('closed', 'reading upstream', 'client closed the connection'));
@@ -162,6 +169,12 @@ export class FastcgiExchange {
       });
     } catch (e) {
       this.fail(new UpstreamError('invalid', this.phase(), `upstream sent invalid FastCGI record (${(e as Error).message}) while ${this.phase()}`));
+      return;
+    }
+    if (this.discarding && !this.settled) {
+      this.settle();
+      this.options.socket.destroy();
+      this.resolve({ kind: 'complete', reusable: false, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
     }
   };
 
@@ -180,7 +193,7 @@ export class FastcgiExchange {
       const hasLength = head.rawHeaders.some((v, i) => i % 2 === 0 && v.toLowerCase() === 'content-length');
       this.sink.headFrom({ statusCode: head.status, statusMessage: head.statusMessage, rawHeaders: head.rawHeaders, hasLength });
     }
-    if (body && body.length > 0 && !this.options.headOnly) {
+    if (body && body.length > 0 && !this.options.headOnly && !this.discarding) {
       if (!this.sink.body(body) && !this.settled) {
         this.pausedByClient = true;
         this.options.socket.pause();

@@ -23,10 +23,18 @@ export interface RunningExchange {
   readonly responseStarted: boolean;
   start(): Promise<ExchangeOutcome>;
   resume(): void;
+  /** Drop the rest of the response (X-Accel-Redirect): see UpstreamExchange.discard. */
+  discard(): void;
   abort(): void;
 }
 
-export type ExchangeFactory = (pooled: PooledSocket, peer: UpstreamPeer, resume: () => void) => RunningExchange;
+/** What a sink may ask of the running exchange: read again after the client drained, or drop the body. */
+export interface ExchangeControl {
+  resume(): void;
+  discard(): void;
+}
+
+export type ExchangeFactory = (pooled: PooledSocket, peer: UpstreamPeer, control: ExchangeControl) => RunningExchange;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -38,7 +46,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 60_000, readMs: 60_000, s
 
 export async function forward(ctx: RequestContext, group: UpstreamGroup, label: string, timeouts: Timeouts, make: ExchangeFactory): Promise<void> {
   const tried = new Set<UpstreamPeer>();
-  const method = ctx.req.method ?? 'GET';
+  const method = ctx.method || 'GET';
   let lastError: UpstreamError | null = null;
   let clientGone = false;
   let current: RunningExchange | null = null;
@@ -74,7 +82,7 @@ export async function forward(ctx: RequestContext, group: UpstreamGroup, label: 
         peer.finished(Date.now(), false);
         return;
       }
-      const exchange: RunningExchange = make(pooled, peer, () => exchange.resume());
+      const exchange: RunningExchange = make(pooled, peer, { resume: () => exchange.resume(), discard: () => exchange.discard() });
       current = exchange;
       try {
         const outcome = await exchange.start();

@@ -8,7 +8,7 @@ import type { UpstreamGroup } from '../upstream/group.js';
 import { proxyToGroup } from '../upstream/proxy-handler.js';
 import { appBackends } from './backends.js';
 import { fastcgiParams, uwsgiParams } from './cgi-params.js';
-import { clientSink } from './client-sink.js';
+import { clientSink, type ClientSink } from './client-sink.js';
 import { FastcgiExchange } from './fastcgi-exchange.js';
 import { DEFAULT_SPLIT_PATH_INFO, mapScript, scriptRunnable } from './fastcgi-script.js';
 import { DEFAULT_TIMEOUTS, forward, timeoutsOf, type Timeouts } from './forward.js';
@@ -21,26 +21,23 @@ const DONE: ContentResult = { kind: 'done' };
 export async function serveUwsgi(ctx: RequestContext, h: UwsgiHandler): Promise<ContentResult> {
   const group = appBackends.upstream(h.upstream);
   if (!group) return noUpstream(ctx, `upstream "${h.upstream}"`);
-  await toUwsgi(ctx, group, `upstream:${h.upstream}`, h.params, timeoutsOf(h));
-  return DONE;
+  return toUwsgi(ctx, group, `upstream:${h.upstream}`, h.params, timeoutsOf(h));
 }
 
 export async function serveFastcgi(ctx: RequestContext, h: FastcgiHandler): Promise<ContentResult> {
   const group = appBackends.upstream(h.upstream);
   if (!group) return noUpstream(ctx, `upstream "${h.upstream}"`);
   const root = h.root ?? ctx.site?.root ?? '';
-  await toFastcgi(ctx, group, `upstream:${h.upstream}`, root, h.index, h.splitPathInfo, h.params, timeoutsOf(h), group.spec.keepalive > 0);
-  return DONE;
+  return toFastcgi(ctx, group, `upstream:${h.upstream}`, root, h.index, h.splitPathInfo, h.params, timeoutsOf(h), group.spec.keepalive > 0);
 }
 
 export async function serveApp(ctx: RequestContext, h: AppHandler): Promise<ContentResult> {
   const backend = appBackends.app(h.app);
   if (!backend) return noUpstream(ctx, `app "${h.app}" (it is not running: start it on the Apps page, or see its log)`);
   const label = `app:${h.app}`;
-  if (backend.protocol === 'uwsgi') await toUwsgi(ctx, backend.group, label, {}, DEFAULT_TIMEOUTS);
-  else if (backend.protocol === 'fastcgi') await toFastcgi(ctx, backend.group, label, backend.root, 'index.php', DEFAULT_SPLIT_PATH_INFO, {}, DEFAULT_TIMEOUTS, backend.group.spec.keepalive > 0);
-  else await proxyToGroup(ctx, APP_HTTP, backend.group, true);
-  return DONE;
+  if (backend.protocol === 'uwsgi') return toUwsgi(ctx, backend.group, label, {}, DEFAULT_TIMEOUTS);
+  if (backend.protocol === 'fastcgi') return toFastcgi(ctx, backend.group, label, backend.root, 'index.php', DEFAULT_SPLIT_PATH_INFO, {}, DEFAULT_TIMEOUTS, backend.group.spec.keepalive > 0);
+  return proxyToGroup(ctx, APP_HTTP, backend.group, true);
 }
 
 function noUpstream(ctx: RequestContext, what: string): ContentResult {
@@ -49,10 +46,16 @@ function noUpstream(ctx: RequestContext, what: string): ContentResult {
   return DONE;
 }
 
-async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string, extra: Readonly<Record<string, string>>, timeouts: Timeouts): Promise<void> {
+/** nginx's answer for a request it cannot pass on (413, 400, 502, 404): sent, and the handler is done. */
+function answered(ctx: RequestContext, status: number): ContentResult {
+  sendErrorPage(ctx, status);
+  return DONE;
+}
+
+async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string, extra: Readonly<Record<string, string>>, timeouts: Timeouts): Promise<ContentResult> {
   const body = await prepareBody(ctx, false);
-  if (body.kind === 'too-large') return sendErrorPage(ctx, 413);
-  if (body.kind === 'bad') return sendErrorPage(ctx, 400);
+  if (body.kind === 'too-large') return answered(ctx, 413);
+  if (body.kind === 'bad') return answered(ctx, 400);
   const length = body.kind === 'stream' ? body.length : 0;
   let packet: string;
   try {
@@ -60,18 +63,19 @@ async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string,
   } catch (e) {
     if (!(e instanceof UwsgiPacketTooBig)) throw e;
     logRequestError(ctx, 'error', `${e.message} (too many or too big request headers), upstream: "${label}"`);
-    return sendErrorPage(ctx, 502);
+    return answered(ctx, 502);
   }
-  const method = ctx.req.method ?? 'GET';
+  const method = ctx.method || 'GET';
   // A small body goes out with the packet in one write (small-body.ts: an app that answers
   // without reading it must not turn into a 502).
   let bodyBuffer: Buffer | null = null;
   if (body.kind === 'stream' && length <= SMALL_BODY_BYTES) {
     bodyBuffer = await readSmallBody(body.stream, length);
-    if (bodyBuffer === null) return;
+    if (bodyBuffer === null) return DONE;
   }
-  await forward(ctx, group, label, timeouts, (pooled, _peer, resume) => {
-    const sink = clientSink(ctx, resume);
+  let sink: ClientSink | null = null;
+  await forward(ctx, group, label, timeouts, (pooled, _peer, control) => {
+    sink = clientSink(ctx, control);
     return new UpstreamExchange(
       {
         socket: pooled.socket,
@@ -86,6 +90,7 @@ async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string,
       sink,
     );
   });
+  return redirectOf(sink);
 }
 
 async function toFastcgi(
@@ -98,7 +103,7 @@ async function toFastcgi(
   extra: Readonly<Record<string, string>>,
   timeouts: Timeouts,
   keepConn: boolean,
-): Promise<void> {
+): Promise<ContentResult> {
   let script = mapScript(ctx.uri, root, index, split);
   if (split === undefined && root !== '' && !(await scriptRunnable(script))) {
     // No fastcgi_split_path_info (Laravel's recipe: `location ~ ^/index\.php(/|$)`): nginx sends
@@ -109,16 +114,17 @@ async function toFastcgi(
   if (root === '' || !(await scriptRunnable(script))) {
     // Not an existing .php file: never handed to PHP (see fastcgi-script.ts).
     logRequestError(ctx, 'error', `FastCGI script "${script.filename}" is not an existing .php file; not passed to upstream "${label}"`);
-    return sendErrorPage(ctx, 404);
+    return answered(ctx, 404);
   }
   const body = await prepareBody(ctx, false);
-  if (body.kind === 'too-large') return sendErrorPage(ctx, 413);
-  if (body.kind === 'bad') return sendErrorPage(ctx, 400);
+  if (body.kind === 'too-large') return answered(ctx, 413);
+  if (body.kind === 'bad') return answered(ctx, 400);
   const length = body.kind === 'stream' ? body.length : 0;
   const params = fastcgiParams(ctx, { contentLength: length > 0 ? String(length) : '', documentRoot: root, script }, extra);
-  const headOnly = ctx.req.method === 'HEAD';
-  await forward(ctx, group, label, timeouts, (pooled, _peer, resume) => {
-    const sink = clientSink(ctx, resume);
+  const headOnly = ctx.method === 'HEAD';
+  let sink: ClientSink | null = null;
+  await forward(ctx, group, label, timeouts, (pooled, _peer, control) => {
+    sink = clientSink(ctx, control);
     return new FastcgiExchange(
       {
         socket: pooled.socket,
@@ -133,6 +139,12 @@ async function toFastcgi(
       sink,
     );
   });
+  return redirectOf(sink);
+}
+
+/** The last attempt's X-Accel-Redirect, if its answer had one. */
+function redirectOf(sink: ClientSink | null): ContentResult {
+  return sink?.redirect ?? DONE;
 }
 
 /**

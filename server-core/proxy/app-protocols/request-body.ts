@@ -20,6 +20,8 @@ export async function prepareBody(ctx: RequestContext, allowChunked: false): Pro
 export async function prepareBody(ctx: RequestContext, allowChunked: true): Promise<PreparedBody | { kind: 'chunked'; stream: ProxyBodyStream }>;
 export async function prepareBody(ctx: RequestContext, allowChunked: boolean): Promise<PreparedBody | { kind: 'chunked'; stream: ProxyBodyStream }> {
   const { req } = ctx;
+  // An upstream that answered X-Accel-Redirect took the body: the redirected request has none.
+  if (ctx.bodyConsumed) return { kind: 'none' };
   const limit = maxBody(ctx);
   const te = req.headers['transfer-encoding'];
   if (te !== undefined || req.unsizedBody === true) {

@@ -150,6 +150,18 @@ export class UpstreamExchange implements Deadlined, ResponseEvents, SocketOwner 
     this.armReadTimer();
   }
 
+  /**
+   * The sink wants none of the body (nginx X-Accel-Redirect): what already arrived is parsed, and a
+   * response complete in it leaves the socket reusable (nginx keeps a connection only for an
+   * answer without a body); else the socket is closed once that read is parsed, never pooled
+   * with a body unread. Settles as complete.
+   */
+  discard(): void {
+    this.discarding = true;
+  }
+
+  private discarding = false;
+
   /** The client went away or the caller gave up: the socket is destroyed, never pooled. */
   abort(): void {
     if (this.settled) return;
@@ -274,6 +286,10 @@ export class UpstreamExchange implements Deadlined, ResponseEvents, SocketOwner 
       // A socket paused by client back-pressure is complete here; the pool resumes it.
       const reusable = this.parser.reusable && this.requestSent;
       this.resolve({ kind: 'complete', reusable, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+    } else if (this.discarding) {
+      this.finish(true);
+      this.socket.destroy();
+      this.resolve({ kind: 'complete', reusable: false, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
     }
   }
 

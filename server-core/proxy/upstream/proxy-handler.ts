@@ -5,7 +5,9 @@
 //   idempotent and the request already went out, or a body byte was consumed, or the client got a byte;
 // - timeouts answer 504, other failures 502, with nginx's error.log wording;
 // - a `url` with a path replaces the location's prefix (`proxy_pass http://b/new/;` in `location /old/`);
-// - WebSocket: Upgrade is passed on, and the connection becomes a tunnel only after a 101.
+// - WebSocket: Upgrade is passed on, and the connection becomes a tunnel only after a 101;
+// - an answer with X-Accel-Redirect is not passed on: its body is dropped and the request is
+//   internally redirected (x-accel.ts).
 import type { Socket } from 'node:net';
 import type { ProxyHandler } from '../../config/schema.js';
 import { isBodyless, SERVER_HEADER, statusText } from '../error-pages.js';
@@ -27,6 +29,7 @@ import type { ResponseHead } from './response-parser.js';
 import { readSmallBody, readUnsizedBody, SMALL_BODY_BYTES } from './small-body.js';
 import { openTunnel } from './tunnel.js';
 import { UpstreamError } from './upstream-error.js';
+import { acceptAccelRedirect, accelRedirectOf } from './x-accel.js';
 
 /** Methods nginx may resend to the next server after the request went out (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -81,8 +84,8 @@ export const serveProxy: ContentHandler<ProxyHandler> = (ctx, h) => {
  * The same path for a group another handler chose (the `app` handler for HTTP apps). `keepHost`
  * sends the client's Host instead of the group's (`proxy_set_header Host $http_host`).
  */
-export async function proxyToGroup(ctx: RequestContext, h: ProxyHandler, group: UpstreamGroup, keepHost: boolean): Promise<void> {
-  await new ProxyRequestRun(ctx, h, prepare(h), group, keepHost).run();
+export function proxyToGroup(ctx: RequestContext, h: ProxyHandler, group: UpstreamGroup, keepHost: boolean): Promise<ContentResult> {
+  return new ProxyRequestRun(ctx, h, prepare(h), group, keepHost).run();
 }
 
 class ProxyRequestRun implements ResponseSink {
@@ -100,6 +103,8 @@ class ProxyRequestRun implements ResponseSink {
   private readonly upgrade: string | null;
   /** nginx `proxy_redirect default` (proxy-redirect.ts). */
   private readonly redirect: RedirectRewrite | null;
+  /** Set when the upstream answered X-Accel-Redirect: its body is dropped, this is the handler's result. */
+  private accel: ContentResult | null = null;
 
   constructor(
     private readonly ctx: RequestContext,
@@ -108,7 +113,7 @@ class ProxyRequestRun implements ResponseSink {
     private readonly group: UpstreamGroup,
     private readonly keepHost = false,
   ) {
-    this.method = ctx.req.method ?? 'GET';
+    this.method = ctx.method || 'GET';
     this.target = upstreamTarget(ctx, p.uri);
     this.framing = bodyFraming(ctx);
     this.upgrade = h.websocket ? upgradeToken(ctx) : null;
@@ -157,7 +162,7 @@ class ProxyRequestRun implements ResponseSink {
           return DONE;
         }
         const outcome = await this.attempt(peer);
-        if (outcome === 'done') return DONE;
+        if (outcome === 'done') return this.accel ?? DONE;
         last = outcome.error;
         if (tried === NO_PEERS) tried = new Set();
         (tried as Set<UpstreamPeer>).add(peer);
@@ -225,7 +230,7 @@ class ProxyRequestRun implements ResponseSink {
       }
       peer.pool.release(pooled.socket, outcome.reusable && !this.clientGone);
       peer.finished(Date.now(), false);
-      recordUpstream(this.group.id, peer.address.label, ctx.res.statusCode, performance.now() - started, outcome.bytesIn, outcome.bytesOut);
+      recordUpstream(this.group.id, peer.address.label, this.upstreamStatus, performance.now() - started, outcome.bytesIn, outcome.bytesOut);
       return 'done';
     }
   }
@@ -271,11 +276,22 @@ class ProxyRequestRun implements ResponseSink {
 
   // ── ResponseSink: the exchange's response, passed to the client ───────────────────────────────
 
+  /** The status of the upstream's answer (the client's may differ after an X-Accel-Redirect). */
+  private upstreamStatus = 0;
+
   head(head: ResponseHead): void {
+    this.upstreamStatus = head.statusCode;
+    const accel = head.statusCode === 101 ? null : accelRedirectOf(head.rawHeaders);
+    if (accel !== null) {
+      this.accel = acceptAccelRedirect(this.ctx, head.rawHeaders, accel);
+      this.exchange?.discard();
+      return;
+    }
     this.writeHead(head);
   }
 
   body(chunk: Buffer): boolean {
+    if (this.accel !== null) return true;
     this.ctx.bodyBytes += chunk.length;
     const res = this.ctx.res;
     // The chunk is a view on the pool's shared read buffer (exchange.ts): copied unless the
@@ -291,6 +307,7 @@ class ProxyRequestRun implements ResponseSink {
   }
 
   end(): void {
+    if (this.accel !== null) return;
     this.responseEnded = true;
     this.ctx.res.end();
   }
@@ -395,8 +412,9 @@ function asUpstreamError(e: unknown, phase: UpstreamError['phase']): UpstreamErr
   return typeof err?.code === 'string' ? UpstreamError.fromErrno(err, phase) : new UpstreamError('error', phase, `${String((e as Error)?.message ?? e)} while ${phase}`);
 }
 
-/** The request body's framing towards the upstream: as declared, chunked bodies re-chunked. */
+/** The request body's framing towards the upstream: as declared, chunked bodies re-chunked; none once an X-Accel-Redirect took it. */
 function bodyFraming(ctx: RequestContext): RequestBodyFraming {
+  if (ctx.bodyConsumed) return NO_BODY;
   const raw = ctx.req.rawHeaders;
   if (rawHeader(raw, 'transfer-encoding') !== undefined || ctx.req.unsizedBody === true) return { kind: 'chunked' };
   const cl = rawHeader(raw, 'content-length');
