@@ -76,7 +76,8 @@ export function generateConfig(seed: number): BerthConfig {
         const up = byProtocol('http');
         handler = {
           type,
-          ...(up.length > 0 && maybe() ? { upstream: pick(up).id } : { url: pick(['http://127.0.0.1:3000', 'http://127.0.0.1:3001/base/']) }),
+          // A URL with a path has no prefix to replace in a regex location: nginx and the validator refuse it there.
+          ...(up.length > 0 && maybe() ? { upstream: pick(up).id } : { url: kind.startsWith('regex') ? 'http://127.0.0.1:3000' : pick(['http://127.0.0.1:3000', 'http://127.0.0.1:3001/base/']) }),
           setHeaders: maybe() ? { Host: '$host', 'X-Client': '$remote_addr', 'X-Real-IP': '', 'X-Empty': '' } : {},
           hideHeaders: maybe(0.3) ? ['X-Powered-By'] : [],
           connectTimeoutS: pick([60, 5]),
@@ -100,7 +101,7 @@ export function generateConfig(seed: number): BerthConfig {
           addHeaders: maybe(0.3) ? { 'X-Frame-Options': 'DENY', 'Cache-Control': 'public, max-age=60' } : {},
         };
       }
-      if (!locations.some((l) => l.match.kind === kind && l.match.path === path)) locations.push({ match: { kind, path }, handler });
+      if (!locations.some((l) => l.match.kind === kind && l.match.path === path)) locations.push({ match: { kind, path }, handler, internal: maybe(0.2) });
     }
     sites.push({
       id: `site-${i}`,

@@ -131,7 +131,7 @@ describe('mapping details', () => {
     const [proxy, ret, img] = c.sites[0]?.locations ?? [];
     // The recipe lines equal to Berth's own forwarding headers are implied (nginx/forwarding.ts).
     assert.deepEqual(proxy?.handler, { type: 'proxy', upstream: 'api', setHeaders: { 'X-Client': '$remote_addr' }, hideHeaders: [], connectTimeoutS: 60, readTimeoutS: 300, sendTimeoutS: 60, websocket: true });
-    assert.deepEqual(ret, { match: { kind: 'exact', path: '/old' }, handler: { type: 'return', status: 301, body: '/new' } });
+    assert.deepEqual(ret, { match: { kind: 'exact', path: '/old' }, handler: { type: 'return', status: 301, body: '/new' }, internal: false });
     assert.deepEqual(img?.match, { kind: 'regex-i', path: '\\.(png|jpg)$' });
     assert.equal(img?.handler.type === 'static' && img.handler.expiresS, 30 * 86400);
     assert.deepEqual(out.warnings, []);
@@ -211,6 +211,23 @@ server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id
       [[4, 'allow'], [4, 'deny'], [5, 'satisfy'], [5, 'deny'], [5, 'auth_basic'], [5, 'auth_basic_user_file'], [6, 'deny']],
       out.warnings.map(formatWarning).join('\n'),
     );
+  });
+
+  it('`internal;` marks the location internal (the X-Accel-Redirect recipe); outside a location it is a warning', () => {
+    const out = importText(`server { server_name x.test; root /srv/x; internal;
+  location /protected/ { internal; alias /srv/files/; }
+  location /hidden/ { internal; deny all; }
+  location / { proxy_pass http://127.0.0.1:8000; }
+}`);
+    const locations = (out.config.sites as BerthConfig['sites'])[0]?.locations ?? [];
+    assert.deepEqual(
+      locations.map((l) => [l.match.path, l.internal === true]),
+      [['/protected/', true], ['/hidden/', true], ['/', false]],
+    );
+    assert.deepEqual(locations[0]?.handler, { type: 'static', alias: '/srv/files/', compress: false });
+    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [[1, 'internal']], out.warnings.map(formatWarning).join('\n'));
+    const exported = [...exportBundle(configSchema.parse(out.config), { logDir: '/var/log/berth', certDir: '/etc/berth/certs' }).files.values()].find((text) => text.includes('location /protected/'));
+    assert.match(exported ?? '', /location \/protected\/ \{\n\s+internal;\n\s+alias \/srv\/files\/;/);
   });
 });
 

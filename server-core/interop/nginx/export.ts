@@ -232,7 +232,7 @@ function matchArgs(loc: Location): string[] {
 
 function locationBlock(loc: Location, site: Site, apps: ReadonlyMap<string, App>): string[] {
   const head = `    location ${matchArgs(loc).map(nginxWord).join(' ')} {`;
-  return [head, ...handlerLines(loc.handler, site, apps), '    }'];
+  return [head, ...(loc.internal ? [line(2, 'internal')] : []), ...handlerLines(loc.handler, site, apps), '    }'];
 }
 
 function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): string[] {

@@ -145,12 +145,14 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
     markAll(b, server.used);
     return [];
   }
+  // nginx `internal` (no arguments): only internal redirects reach the location.
+  const internal = scope.ownList('internal').length > 0 ? { internal: true } : {};
   if (deniesEveryone(scope)) {
     // `location ~ /\.ht { deny all; }` and friends: Berth's access rules are per site, but a
     // location that refuses every client is nginx's 403 for any request it matches — carried over
     // as such (left out, the location would have served the very files it hides).
     markAll(b, server.used);
-    return [{ match, handler: { type: 'return', status: 403 } }];
+    return [{ match, handler: { type: 'return', status: 403 }, ...internal }];
   }
   const handler = mapLocationHandler(b, scope, ctx);
   // Berth keeps these per site: a location's own different value cannot be carried over.
@@ -176,7 +178,7 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   }
   if (handler.type === 'static' && handler.root !== undefined) handler.root = absolute(handler.root, b, ctx);
   if (handler.type === 'static' && handler.alias !== undefined) handler.alias = absolute(handler.alias, b, ctx);
-  return [{ match, handler }];
+  return [{ match, handler, ...internal }];
 }
 
 /** A level's own allow/deny rules in file order: nginx checks them as one ordered list. */

@@ -114,7 +114,7 @@ export const NOT_CARRIED: Readonly<Record<string, string>> = {
   limit_except: "per-method rules (limit_except) are not in Berth's model",
   sub_filter: "response rewriting is not in Berth's model",
   ssi: "server-side includes are not in Berth's model",
-  internal: "internal-only locations are not in Berth's model",
+  internal: 'only a location can be internal (nginx refuses `internal` anywhere else)',
 };
 
 export function notCarriedMessage(name: string): string {
