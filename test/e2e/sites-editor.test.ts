@@ -1,10 +1,12 @@
 // The config editor in a real Chromium against a real `berth serve` and two real upstream servers:
 // build an upstream and a site (static + proxy) in the dashboard, see a field error, review the
-// diff, apply, send traffic through the proxy (both servers answer), roll back from the history
+// diff, apply, send traffic through the proxy (both servers answer), mark a location internal
+// (a browser gets 404, the upstream's X-Accel-Redirect reaches it), roll back from the history
 // (the proxy location is gone: 404), and switch the editor to 中文.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -47,8 +49,15 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
   before(async () => {
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>e2e</title><p>static e2e page</p>\n');
-    one = await startUpstream('one');
-    two = await startUpstream('two');
+    // Both servers answer /api/download with X-Accel-Redirect to the internal location, as Django's and Rails' send-file views do.
+    const sendfile = (req: IncomingMessage, res: ServerResponse): boolean => {
+      if (!req.url?.startsWith('/api/download')) return false;
+      res.writeHead(200, { 'X-Accel-Redirect': '/private/index.html', 'Content-Length': '0' });
+      res.end();
+      return true;
+    };
+    one = await startUpstream('one', sendfile);
+    two = await startUpstream('two', sendfile);
     berth = await startBerth();
     httpPort = (await berth.status()).proxy.httpPort;
     session = await openBrowserSession({ context: { viewport: { width: 1280, height: 900 } } });
@@ -162,6 +171,31 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
       await waitFor(`requests for 127.0.0.1:${port}`, async () => (Number(await cell.textContent()) > 0 ? true : undefined), 10_000, 250);
     }
     await page.screenshot({ path: join(resultsDir, 'editor-upstreams-en.png'), fullPage: true });
+  });
+
+  it('adds an internal location: a browser gets 404 there, the upstream\'s X-Accel-Redirect is served from it', async () => {
+    await page.getByTestId('nav-sites').click();
+    await page.getByTestId('site-edit-e2e').click();
+    await page.getByTestId('add-location').click();
+    const loc = page.getByTestId('location-2');
+    await loc.getByTestId('location-path').fill('/private/');
+    await loc.locator(`[data-field="sites.${siteIndex}.locations.2.handler.alias"]`).fill(`${webRoot}/`);
+    const internal = loc.locator(`[data-field="sites.${siteIndex}.locations.2.internal"]`);
+    assert.equal(await internal.isChecked(), false);
+    await internal.check();
+    await loc.getByText(message(en, 'editor.location.internalHint')).waitFor();
+    await loc.locator('legend .tag', { hasText: message(en, 'editor.location.internalTag') }).waitFor();
+    await page.getByTestId('preview-toggle').click();
+    await page.getByTestId('nginx-preview').locator('pre', { hasText: /location \/private\/ \{\s+internal;/ }).waitFor();
+    await page.getByTestId('preview-toggle').click();
+    const version = await reviewAndApply('e2e: internal /private/ for X-Accel-Redirect');
+    await waitForProxyConfig(berth!, version);
+    assert.equal((await httpRequest({ port: httpPort, host: HOST, path: '/private/index.html' })).status, 404);
+    const download = await httpRequest({ port: httpPort, host: HOST, path: '/api/download' });
+    assert.equal(download.status, 200);
+    assert.match(download.body, /static e2e page/);
+    // Back where the next test starts: the live Upstreams page.
+    await page.getByTestId('nav-upstreams').click();
   });
 
   it('marks a server down from the live table: applied at once, traffic goes to the other one', async () => {
