@@ -2,8 +2,9 @@
 // upstream sees (Host, X-Forwarded-*, hop-by-hop), large bodies both ways, upstream statuses,
 // 502/504, balancing order (weights, least_conn, ip_hash, backup, down), allow/deny, basic auth
 // with an `htpasswd -B` file, client_max_body_size (Content-Length and chunked), limit_req, and
-// nginx's phase order (`return` answers before limit_req, allow/deny and auth_basic). A second
-// corpus runs limit_req with two workers on each side: both share one zone.
+// nginx's phase order (`return` answers before limit_req, allow/deny and auth_basic), `internal`
+// locations and X-Accel-Redirect (the "sendfile through nginx" pattern). A second corpus runs
+// limit_req with two workers on each side: both share one zone.
 // Real nginx and Berth (the same config imported) proxy to the same upstreams (upstream.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -115,6 +116,17 @@ function configFor(port: number, u: Ports, root: string): string {
     }
     server {
         listen ${port};
+        server_name xaccel.test;
+        root ${root}/site;
+        location /xa/ { ${pass} }
+        location /protected/ { internal; alias ${root}/protected/; }
+        location /int-echo/ { internal; ${pass} }
+        location /int-loop/ { internal; ${pass} }
+        location = /int-ret { internal; return 200 "args=$args method=$request_method"; }
+        location /spa/ { try_files $uri /int-ret; }
+    }
+    server {
+        listen ${port};
         server_name rate.test;
         limit_req zone=slow;
         location / { proxy_pass http://127.0.0.1:${u.a}; }
@@ -127,6 +139,8 @@ function configFor(port: number, u: Ports, root: string): string {
 const host = (h: string, more: Record<string, string> = {}) => ({ Host: h, ...more });
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 const MiB = 1024 * 1024;
+/** What nginx keeps of an X-Accel-Redirect answer (Set-Cookie, Content-Disposition) and drops. */
+const XACCEL_HEADERS = ['set-cookie', 'content-disposition', 'x-dropped', 'x-accel-redirect'];
 
 const corpus: CorpusCase[] = [
   // Request side: what the upstream sees.
@@ -168,6 +182,23 @@ const corpus: CorpusCase[] = [
   { name: 'balance: least_conn, sequential requests', path: '/fewest/id', headers: host('lb.test'), repeat: 6 },
   { name: 'balance: ip_hash keeps one server', path: '/sticky/id', headers: host('lb.test'), repeat: 4 },
   { name: 'balance: backup after a refused primary', path: '/backup/id', headers: host('lb.test'), repeat: 3 },
+  // internal locations and X-Accel-Redirect.
+  { name: 'x-accel: a client request for an internal location is 404', path: '/protected/a.txt', headers: host('xaccel.test') },
+  { name: 'x-accel: an internal proxied location without its slash is 404, not the auto-redirect', path: '/int-echo', headers: host('xaccel.test') },
+  { name: 'x-accel: the upstream names an internal alias location: the file with its own type and validators', path: '/xa/xaccel', headers: host('xaccel.test'), compareHeaders: XACCEL_HEADERS },
+  { name: 'x-accel: conditional GET on the redirected file', path: '/xa/xaccel', headers: host('xaccel.test'), previous: 'x-accel: the upstream names an internal alias location: the file with its own type and validators', fromPrevious: (p) => ({ 'If-None-Match': p.headers.etag ?? '' }), compareHeaders: XACCEL_HEADERS },
+  { name: 'x-accel: the upstream Content-Type is kept over the file type', path: '/xa/xaccel?ct=application/pdf', headers: host('xaccel.test'), compareHeaders: XACCEL_HEADERS },
+  { name: 'x-accel: any upstream status; its body is dropped', path: '/xa/xaccel?status=404&body=70000', headers: host('xaccel.test'), compareHeaders: XACCEL_HEADERS },
+  { name: 'x-accel: HEAD stays HEAD', method: 'HEAD', path: '/xa/xaccel', headers: host('xaccel.test'), compareHeaders: XACCEL_HEADERS },
+  { name: 'x-accel: a POST becomes a GET (the static file, not 405)', method: 'POST', path: '/xa/xaccel', headers: host('xaccel.test', { 'Content-Type': 'application/x-www-form-urlencoded' }), body: Buffer.from('a=1&b=2'), compareHeaders: XACCEL_HEADERS },
+  { name: 'x-accel: the original args are dropped', path: '/xa/xaccel?to=/int-echo/y&q=1', headers: host('xaccel.test') },
+  { name: 'x-accel: args come from the header value', path: `/xa/xaccel?to=${encodeURIComponent('/int-echo/x?z=2')}&q=1`, headers: host('xaccel.test') },
+  { name: 'x-accel: a POST redirected to another upstream arrives as a GET', method: 'POST', path: '/xa/xaccel?to=/int-echo/p', headers: host('xaccel.test', { 'Content-Type': 'application/x-www-form-urlencoded' }), body: Buffer.from('a=1&b=2') },
+  { name: 'x-accel: a return in an internal location sees GET and the new args', method: 'POST', path: `/xa/xaccel?to=${encodeURIComponent('/int-ret?k=v')}`, headers: host('xaccel.test'), body: Buffer.from('a=1') },
+  { name: 'x-accel: try_files falls back to an internal location', path: '/spa/missing', headers: host('xaccel.test') },
+  { name: 'x-accel: an unsafe value (..) is 404', path: `/xa/xaccel?to=${encodeURIComponent('/protected/../a.txt')}`, headers: host('xaccel.test'), compareHeaders: ['set-cookie'] },
+  { name: 'x-accel: a named location Berth does not have is 500', path: '/xa/xaccel?to=@files', headers: host('xaccel.test'), compareHeaders: ['set-cookie'] },
+  { name: 'x-accel: a redirection cycle stops with 500', path: '/xa/xaccel?to=/int-loop/x', headers: host('xaccel.test') },
   // Access rules.
   { name: 'access: deny 127.0.0.1 is 403', path: '/x', headers: host('deny.test') },
   { name: 'access: deny does not stop return (rewrite phase first)', path: '/ret', headers: host('deny.test') },
@@ -230,6 +261,8 @@ describe('differential conformance: Berth vs nginx (proxy, balancing, access, li
     chmodSync(root, 0o755);
     mkdirSync(join(root, 'site', 'files'), { recursive: true });
     writeFileSync(join(root, 'site', 'files', 'a.txt'), 'a\n');
+    mkdirSync(join(root, 'protected'));
+    writeFileSync(join(root, 'protected', 'a.txt'), 'protected file\n');
     const made = spawnSync(HTPASSWD_BIN as string, ['-B', '-b', '-c', join(root, 'htpasswd'), 'alice', 'open sesame'], { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`htpasswd -B failed: ${made.stderr}`);
     chmodSync(join(root, 'htpasswd'), 0o644); // nginx's worker may run as another user

@@ -67,8 +67,20 @@ function handle(id: string, req: IncomingMessage, res: ServerResponse): void {
   });
   req.on('end', () => {
     res.setHeader('X-Upstream', id);
-    const path = url.pathname.replace(/^\/(plain|recipe|pool|timeout|dead|lb|fewest|sticky|backup|deep)(?=\/)/, '');
-    if (path.startsWith('/big')) {
+    const path = url.pathname.replace(/^\/(plain|recipe|pool|timeout|dead|lb|fewest|sticky|backup|deep|xa)(?=\/)/, '');
+    if (path.startsWith('/xaccel')) {
+      // The "sendfile through nginx" answer: X-Accel-Redirect to ?to= (default /protected/a.txt), a few
+      // headers nginx keeps and one it drops; &ct= a Content-Type, &status= a status, &body= N body bytes.
+      const headers: Record<string, string> = { 'X-Accel-Redirect': url.searchParams.get('to') ?? '/protected/a.txt', 'Set-Cookie': 'xa=1; Path=/', 'Content-Disposition': 'attachment; filename="a.txt"', 'X-Dropped': 'yes' };
+      const ct = url.searchParams.get('ct');
+      if (ct !== null) headers['Content-Type'] = ct;
+      res.writeHead(Number(url.searchParams.get('status') ?? '200'), headers);
+      res.end(Buffer.alloc(Number(url.searchParams.get('body') ?? '0'), 0x78));
+    } else if (path.startsWith('/int-loop/')) {
+      // Names itself again: an internal redirection cycle.
+      res.writeHead(200, { 'X-Accel-Redirect': path });
+      res.end();
+    } else if (path.startsWith('/big')) {
       const body = pattern(Number(url.searchParams.get('n') ?? '1048576'));
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
       res.end(body);
