@@ -86,6 +86,10 @@ describe('app server with real runtimes', { skip }, () => {
     writeFileSync(join(php, 'index.php'), '<?php echo "php ok " . (PHP_MAJOR_VERSION >= 7 ? "modern" : "old") . " " . $_SERVER["REQUEST_METHOD"];\n');
     writeFileSync(join(php, 'length.php'), '<?php echo strlen(file_get_contents("php://input")) . " " . ($_SERVER["CONTENT_LENGTH"] ?? "-");\n');
     writeFileSync(join(php, 'form.php'), '<?php header("X-Form: yes"); echo "hello " . htmlspecialchars($_POST["name"] ?? "nobody") . " via " . $_SERVER["CONTENT_TYPE"];\n');
+    // "sendfile through nginx": PHP checks access, then hands the file to the proxy's internal location.
+    writeFileSync(join(php, 'download.php'), '<?php header("Content-Type: text/plain"); header("Content-Disposition: attachment; filename=report.txt"); header("X-Accel-Redirect: /protected/report.txt"); echo "not this body";\n');
+    mkdirSync(join(work, 'protected'));
+    writeFileSync(join(work, 'protected', 'report.txt'), 'the protected report\n');
     writeFileSync(join(php, 'vars.php'), '<?php foreach (["SCRIPT_FILENAME", "SCRIPT_NAME", "PATH_INFO", "DOCUMENT_ROOT", "X_DOCROOT"] as $k) echo $k, "=", $_SERVER[$k] ?? "(unset)", "\\n";\n');
     // The site root of the `fastcgi` location below is a deploy's `current` symlink (Laravel's and Symfony's recipes use $realpath_root).
     symlinkSync(php, join(work, 'php-current'));
@@ -147,6 +151,7 @@ describe('app server with real runtimes', { skip }, () => {
               params: { SCRIPT_FILENAME: '$realpath_root$fastcgi_script_name', PATH_INFO: '$fastcgi_path_info', X_DOCROOT: '$document_root' },
             },
           },
+          { match: { kind: 'prefix', path: '/protected/' }, handler: { type: 'static', alias: `${join(work, 'protected')}/` }, internal: true },
         ],
       } as unknown as BerthConfig['sites'][number],
       // Laravel's location: no fastcgi_split_path_info; PHP-FPM's cgi.fix_pathinfo splits /vars.php/extra behind nginx.
@@ -344,6 +349,15 @@ describe('app server with real runtimes', { skip }, () => {
       r.body,
       `SCRIPT_FILENAME=${realpathSync(join(work, 'php'))}/vars.php\nSCRIPT_NAME=/vars.php\nPATH_INFO=/extra/path\nDOCUMENT_ROOT=${join(work, 'php-current')}\nX_DOCROOT=${join(work, 'php-current')}\n`,
     );
+  });
+
+  test('PHP header("X-Accel-Redirect: …") through php-fpm: the internal location serves the file, a browser cannot', async () => {
+    const r = await get('phpvars', '/download.php');
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.body, 'the protected report\n');
+    assert.equal(r.headers['content-type'], 'text/plain;charset=UTF-8', 'the Content-Type PHP sent (its default_charset added), as nginx keeps it');
+    assert.equal(r.headers['content-disposition'], 'attachment; filename=report.txt');
+    assert.equal((await get('phpvars', '/protected/report.txt')).status, 404);
   });
 
   test('a FastCGI location without split_path_info: /vars.php/extra runs vars.php with PATH_INFO /extra (as cgi.fix_pathinfo does behind nginx)', async () => {
