@@ -90,7 +90,9 @@ async function tryFiles(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
     return DONE;
   }
   const q = last.indexOf('?');
-  return q === -1 ? { kind: 'internal-redirect', uri: last, args: ctx.args } : { kind: 'internal-redirect', uri: last.slice(0, q), args: last.slice(q + 1) };
+  // nginx splits the fallback's own `?`; without one the request's args are dropped (hence the
+  // recipes' `/index.php?$query_string`).
+  return q === -1 ? { kind: 'internal-redirect', uri: last, args: '' } : { kind: 'internal-redirect', uri: last.slice(0, q), args: last.slice(q + 1) };
 }
 
 async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapping, uri: string): Promise<ContentResult> {

@@ -25,6 +25,9 @@ function configFor(port: number, root: string): string {
         location /docs/ { autoindex on; charset utf-8; }
         location /spa/ { try_files $uri $uri/ /spa/index.html; }
         location /strict/ { try_files $uri =404; }
+        location /tf-plain/ { try_files $uri /echo-args; }
+        location /tf-query/ { try_files $uri /echo-args?$query_string&via=tf; }
+        location = /echo-args { return 200 "args=[$args]"; }
         location = /old { return 301 /new; }
         location = /elsewhere { return 302 https://example.test/x?y=1; }
         location = /teapot { return 418; }
@@ -65,6 +68,8 @@ const corpus: CorpusCase[] = [
   { name: 'try_files falls back', path: '/spa/deep/link' },
   { name: 'try_files finds the file', path: '/spa/real.html' },
   { name: 'try_files =404', path: '/strict/none' },
+  { name: 'try_files fallback without ? drops the args', path: '/tf-plain/none?a=1' },
+  { name: 'try_files fallback with its own ?$query_string', path: '/tf-query/none?a=1' },
   { name: 'try_files $uri/ on a directory without its slash redirects', path: '/spa/sub' },
   { name: 'try_files $uri/ on a directory with its slash serves its index', path: '/spa/sub/' },
   { name: 'try_files $uri is a file test: a directory does not match', path: '/strict/' },
