@@ -247,8 +247,9 @@ describe('internal locations and X-Accel-Redirect through the proxy', () => {
   });
 
   it('try_files falls back to an internal location', async () => {
+    // A fallback without its own `?` drops the request's args, as nginx does.
     const r = await get(port, '/spa/missing?p=1');
-    assert.equal(r.body, 'args=p=1 method=GET');
+    assert.equal(r.body, 'args= method=GET');
   });
 
   it('answers nginx\'s 404 for an unsafe or relative value and 500 for a named location', async () => {
