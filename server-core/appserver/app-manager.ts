@@ -252,6 +252,7 @@ export class AppManager {
       runtime: r.app.runtime,
       protocol: r.protocol,
       state: r.state,
+      reloadStyle: r.reloadStyle,
       addresses: r.addresses(),
       processes,
       restarts: r.restarts,

@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { App } from '../config/schema.js';
-import type { AppProtocol, AppState } from '../contract/apps.js';
+import type { AppProtocol, AppReloadStyle, AppState } from '../contract/apps.js';
 import { RestartTracker, type BackoffPolicy } from '../supervisor/backoff.js';
+import { findFreePort } from '../supervisor/ports.js';
 import { AppConfigError, hintFor } from './app-errors.js';
 import { lineSplitter, type AppLog } from './app-log.js';
 import type { GroupWatchdog } from './group-watchdog.js';
@@ -53,6 +54,8 @@ export class WorkerProcess {
     readonly slot: number,
     readonly generation: number,
     readonly spec: LaunchSpec,
+    /** The TCP port Berth picked for it (node, command), else null. */
+    readonly port: number | null,
     readonly child: ChildProcess,
     readonly startedAt: number,
     /** The process this one replaces (kept serving until this one is ready). */
@@ -63,6 +66,11 @@ export class WorkerProcess {
 
   get pid(): number | null {
     return this.child.pid ?? null;
+  }
+
+  /** The OS process has not ended (its 'exit' may not be handled yet: `exitedFlag` waits for stdio). */
+  get alive(): boolean {
+    return !this.exitedFlag && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   setExited(): void {
@@ -120,6 +128,11 @@ export class AppRunner {
     return this.plan?.protocol ?? this.options.runtime.protocol;
   }
 
+  /** What reload() does to the running app; before its first start there is no plan, and reload() starts it. */
+  get reloadStyle(): AppReloadStyle {
+    return this.plan?.reload.kind ?? 'restart';
+  }
+
   get state(): AppState {
     if (this.failed) return 'failed';
     const live = [...this.procs].filter((p) => !p.exitedFlag);
@@ -168,7 +181,8 @@ export class AppRunner {
     mkdirSync(this.ctx.runDir, { recursive: true, mode: 0o700 });
     this.startedAt = this.now();
     this.options.log.write('berth', null, `starting ${this.app.runtime} app "${this.app.id}" (${this.plan.slots} process(es))`);
-    for (let slot = 0; slot < this.plan.slots; slot++) this.spawnSlot(slot, null);
+    const ports = this.plan.picksPorts ? this.ctx.ports : [];
+    for (let slot = 0; slot < this.plan.slots; slot++) this.spawnSlot(slot, null, ports[slot] ?? null);
     if (this.plan.berthWorkers && this.app.harakiriS > 0) {
       this.harakiriTimer = setInterval(() => this.checkHarakiri(), 500);
       this.harakiriTimer.unref();
@@ -211,16 +225,65 @@ export class AppRunner {
     await this.start();
   }
 
-  /** New workers ready before the old ones retire (`replace`), or the runtime master's reload signal. */
+  /**
+   * New workers ready before the old ones retire (`replace`), the runtime master's reload signal,
+   * or stop-then-start when a second process cannot run next to the first (`restart`).
+   */
   async reload(): Promise<void> {
+    // A stop under way: a user's stop stays stopped, a restart's start loads the current code.
+    if (this.stopping) return;
     const plan = this.plan;
     if (!plan || this.failed || this.procs.size === 0) return this.restart();
+    if (plan.reload.kind === 'restart') {
+      this.options.log.write('berth', null, `reload: ${plan.reload.why}: stopping, then starting`);
+      return this.restart();
+    }
     this.options.log.write('berth', null, 'graceful reload');
     if (plan.reload.kind === 'signal') {
       for (const p of this.procs) if (!p.retiring) p.signal(plan.reload.signal);
       return;
     }
-    for (const p of [...this.procs]) if (!p.retiring && p.ready) this.spawnSlot(p.slot, p);
+    let ports: number[];
+    try {
+      ports = plan.picksPorts ? await this.freshPorts(plan.slots) : [];
+    } catch (e) {
+      this.options.log.write('berth', null, `reload: no free port: ${(e as Error).message}; the running processes keep serving`);
+      return;
+    }
+    if (this.plan !== plan || this.stopping || this.failed) return;
+    // From here on synchronous, so an overlapping reload sees these replacements.
+    const live = [...this.procs].filter((p) => !p.retiring && !p.exitedFlag);
+    for (const p of live) {
+      // A slot waiting for its crash restart gets the current code from that spawn.
+      if (!p.ready || this.timers.has(p.slot)) continue;
+      // A replacement still starting runs code older than this reload's: it goes, a new one comes.
+      for (const pending of live) {
+        if (pending.replaces !== p) continue;
+        pending.replaces = null;
+        this.options.log.write('berth', pending.pid, `pid ${pending.pid ?? '?'} was not ready yet: superseded by the newer reload`);
+        this.retire(pending);
+      }
+      this.spawnSlot(p.slot, p, plan.picksPorts ? (ports[p.slot] ?? null) : null);
+    }
+  }
+
+  /**
+   * One free port per slot for the replacements: none the app's processes (or its first ports)
+   * hold, so the new process never binds the old one's port (EADDRINUSE) and the readiness probe
+   * can only be answered by the new process itself.
+   */
+  private async freshPorts(n: number): Promise<number[]> {
+    const taken = new Set<number>([...(this.ctx?.ports ?? [])]);
+    for (const p of this.procs) if (p.port !== null) taken.add(p.port);
+    const ports: number[] = [];
+    for (let attempt = 0; ports.length < n; attempt++) {
+      if (attempt >= n * 20) throw new Error(`found ${ports.length} of ${n} ports`);
+      const port = await findFreePort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      ports.push(port);
+    }
+    return ports;
   }
 
   /** Kills everything now (the app server is exiting and cannot wait). */
@@ -228,12 +291,13 @@ export class AppRunner {
     for (const p of this.procs) p.signal('SIGKILL');
   }
 
-  private spawnSlot(slot: number, replaces: WorkerProcess | null): void {
+  /** `port`: the TCP port for the new process when the plan `picksPorts` (never the one `replaces` holds). */
+  private spawnSlot(slot: number, replaces: WorkerProcess | null, port: number | null): void {
     const plan = this.plan;
     if (!plan || this.stopping || this.failed) return;
     const generation = (this.generations.get(slot) ?? -1) + 1;
     this.generations.set(slot, generation);
-    const spec = plan.launch(slot, generation);
+    const spec = plan.launch(slot, generation, port);
     try {
       for (const f of spec.files) {
         mkdirSync(dirname(f.path), { recursive: true, mode: 0o700 });
@@ -251,7 +315,7 @@ export class AppRunner {
       // Its own process group: stop/kill reach the runtime's forked workers too.
       detached: true,
     });
-    const proc = new WorkerProcess(slot, generation, spec, child, this.now(), replaces);
+    const proc = new WorkerProcess(slot, generation, spec, port, child, this.now(), replaces);
     this.procs.add(proc);
     const pid = child.pid ?? null;
     if (pid !== null) this.options.watchdog?.add(pid);
@@ -295,9 +359,10 @@ export class AppRunner {
 
   private async probeUntilReady(proc: WorkerProcess): Promise<void> {
     const deadline = this.now() + READY_TIMEOUT_MS;
-    while (!proc.exitedFlag && !proc.ready) {
+    while (proc.alive && !proc.ready && !proc.retiring) {
+      // The process's own address (its own port or socket): only it can answer there.
       if (await probeOnce(proc.spec.address, 1000)) {
-        if (!proc.exitedFlag) this.markReady(proc);
+        if (proc.alive) this.markReady(proc);
         return;
       }
       if (this.now() > deadline) {
@@ -321,7 +386,8 @@ export class AppRunner {
       case 'r':
         if (!proc.retiring && !this.stopping) {
           this.options.log.write('berth', proc.pid, `pid ${proc.pid ?? '?'} served max_requests (${this.app.maxRequests}): recycling`);
-          this.spawnSlot(proc.slot, proc);
+          // Berth's WSGI workers: unix sockets named by generation, no TCP port to pick.
+          this.spawnSlot(proc.slot, proc, null);
         }
         break;
       case 'b':
@@ -334,12 +400,13 @@ export class AppRunner {
   }
 
   private markReady(proc: WorkerProcess): void {
-    if (proc.ready) return;
+    // A superseded replacement (retiring) never takes the routes.
+    if (proc.ready || proc.retiring) return;
     proc.ready = true;
     if (this.state === 'running') this.restartAt.clear();
     const old = proc.replaces;
     proc.replaces = null;
-    if (old && !old.exitedFlag) this.retire(old);
+    if (old && !old.exitedFlag && !old.retiring) this.retire(old);
     this.options.onChange();
   }
 
@@ -398,7 +465,7 @@ export class AppRunner {
       return;
     }
     if (proc.harakiriKilled) {
-      this.spawnSlot(proc.slot, null);
+      this.spawnSlot(proc.slot, null, proc.port);
       this.options.onChange();
       return;
     }
@@ -425,7 +492,8 @@ export class AppRunner {
       setTimeout(() => {
         this.timers.delete(proc.slot);
         this.restartAt.delete(proc.slot);
-        this.spawnSlot(proc.slot, replaces);
+        // Its own port again (the process is gone); never the one `replaces` still serves on.
+        this.spawnSlot(proc.slot, replaces, proc.port);
         this.options.onChange();
       }, decision.delayMs),
     );

@@ -15,6 +15,16 @@ export type AppProtocol = 'uwsgi' | 'http' | 'fastcgi';
  */
 export type AppState = 'stopped' | 'starting' | 'running' | 'reloading' | 'backoff' | 'failed';
 
+/**
+ * What Reload does. replace: new processes start next to the old ones (a new socket or port each)
+ * and take the routes once ready; the old ones finish their requests and leave — nothing is dropped.
+ * signal: the runtime's own master reloads its workers (uWSGI, gunicorn: SIGHUP; PHP-FPM: SIGUSR2).
+ * restart: stop, then start, so requests meanwhile get 502 — a node/command app on a fixed
+ * `socket` (a second process cannot bind its port); also shown before an app's first start.
+ * Reload of an app that is not running starts it, whatever the style.
+ */
+export type AppReloadStyle = 'replace' | 'signal' | 'restart';
+
 export interface AppProcessInfo {
   pid: number;
   /** Berth's worker slot (0-based); null for processes a runtime's own master forked. */
@@ -43,6 +53,7 @@ export interface AppStatus {
   runtime: App['runtime'];
   protocol: AppProtocol;
   state: AppState;
+  reloadStyle: AppReloadStyle;
   /** Where the proxy reaches the app (one entry per instance for wsgi/node/command). */
   addresses: string[];
   processes: AppProcessInfo[];

@@ -25,6 +25,7 @@ export const gunicornRuntime = {
       protocol: 'http',
       slots: 1,
       reload: { kind: 'signal', signal: 'SIGHUP' },
+      picksPorts: false,
       berthWorkers: false,
       root: '',
       launch: () => ({ command: binary, args, cwd: app.workingDir, env: appEnv(app, ctx, { PYTHONUNBUFFERED: '1' }), address: socket, readiness: 'probe', files: [], stopSignal: 'SIGTERM' }),

@@ -58,6 +58,7 @@ export const phpFpmRuntime = {
       protocol: 'fastcgi',
       slots: 1,
       reload: { kind: 'signal', signal: 'SIGUSR2' },
+      picksPorts: false,
       berthWorkers: false,
       root: app.workingDir,
       launch: () => ({ command: binary, args, cwd: app.workingDir, env: appEnv(app, ctx), address: socket, readiness: 'probe', files: [{ path: confPath, content: conf }], stopSignal: 'SIGQUIT' }),

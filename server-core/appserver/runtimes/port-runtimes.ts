@@ -1,21 +1,35 @@
 // `node` and `command`: N instances, each given its own PORT (Heroku-style), ready when the port
-// answers. The proxy speaks HTTP to them and balances over the instances.
+// answers. The proxy speaks HTTP to them and balances over the instances. A replacement (reload)
+// gets a new port from the runner, so it never collides with the process it replaces.
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { App } from '../../config/schema.js';
 import { AppConfigError } from '../app-errors.js';
 import { resolveProgram } from '../find-executable.js';
 import { splitCommandLine } from '../command-line.js';
-import { appEnv, type Runtime, type RuntimeContext } from './types.js';
+import { appEnv, type Runtime, type RuntimePlan } from './types.js';
 
-function instanceAddress(app: App, ctx: RuntimeContext, slot: number): { host: string; port: number } {
-  if (app.socket !== '') {
-    const m = /^(.*):(\d+)$/.exec(app.socket);
-    if (m) return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port: Number(m[2]) + slot };
-  }
-  const port = ctx.ports[slot];
-  if (port === undefined) throw new Error(`no port assigned for instance ${slot}`);
+/** The user's `socket` host:PORT: instance `slot` listens on PORT + slot. Null when Berth picks the ports. */
+function fixedAddress(app: App, slot: number): { host: string; port: number } | null {
+  const m = /^(.*):(\d+)$/.exec(app.socket);
+  return m ? { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port: Number(m[2]) + slot } : null;
+}
+
+/** Where instance `slot` listens: the fixed socket's port, else the port the runner picked for this process. */
+function instanceAddress(app: App, slot: number, port: number | null): { host: string; port: number } {
+  const fixed = app.socket !== '' ? fixedAddress(app, slot) : null;
+  if (fixed) return fixed;
+  if (port === null) throw new Error(`no port assigned for instance ${slot}`);
   return { host: '127.0.0.1', port };
+}
+
+/**
+ * A second process cannot bind the port the first one holds (EADDRINUSE: the app's own listen()
+ * does not set SO_REUSEPORT), so an app on a fixed socket reloads by stopping, then starting; with
+ * ports Berth picks, every new process gets a free one and the reload is graceful.
+ */
+function reloadStyle(app: App): RuntimePlan['reload'] {
+  return app.socket === '' ? { kind: 'replace' } : { kind: 'restart', why: `the socket ${app.socket} is fixed and a second process cannot bind it next to the running one` };
 }
 
 const hostPort = (a: { host: string; port: number }): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
@@ -32,11 +46,12 @@ export const nodeRuntime = {
     return {
       protocol: 'http',
       slots: app.processes,
-      reload: { kind: 'replace' },
+      reload: reloadStyle(app),
+      picksPorts: app.socket === '',
       berthWorkers: false,
       root: '',
-      launch: (slot) => {
-        const a = instanceAddress(app, ctx, slot);
+      launch: (slot, _generation, port) => {
+        const a = instanceAddress(app, slot, port);
         return { command: node, args: [script], cwd: app.workingDir, env: appEnv(app, ctx, { PORT: String(a.port), HOST: a.host }), address: hostPort(a), readiness: 'probe', files: [], stopSignal: 'SIGTERM' };
       },
     };
@@ -55,11 +70,12 @@ export const commandRuntime = {
     return {
       protocol: 'http',
       slots: app.processes,
-      reload: { kind: 'replace' },
+      reload: reloadStyle(app),
+      picksPorts: app.socket === '',
       berthWorkers: false,
       root: '',
-      launch: (slot) => {
-        const a = instanceAddress(app, ctx, slot);
+      launch: (slot, _generation, port) => {
+        const a = instanceAddress(app, slot, port);
         // `$PORT` in the command line is replaced, like a shell would.
         const args = argv.slice(app.interpreter !== '' ? 0 : 1).map((s) => s.replace(/\$\{?PORT\}?/g, String(a.port)));
         return { command: binary, args, cwd: app.workingDir, env: appEnv(app, ctx, { PORT: String(a.port), HOST: a.host }), address: hostPort(a), readiness: 'probe', files: [], stopSignal: 'SIGTERM' };

@@ -24,13 +24,22 @@ export interface RuntimePlan {
   protocol: AppProtocol;
   /** Processes Berth itself spawns and supervises (slots). */
   slots: number;
-  /** The launch spec for a slot; `generation` grows with each replacement (fresh socket names). */
-  launch(slot: number, generation: number): LaunchSpec;
+  /**
+   * The launch spec for a slot; `generation` grows with each replacement (fresh socket names).
+   * `port`: the TCP port the runner picked for this process when `picksPorts`, else null.
+   */
+  launch(slot: number, generation: number, port: number | null): LaunchSpec;
+  /**
+   * Each process needs a TCP port Berth picks (node, command without a socket): the first ones from
+   * `RuntimeContext.ports`, a free one for every replacement, so old and new listen side by side.
+   */
+  picksPorts: boolean;
   /**
    * Graceful reload: `replace` starts a new process per slot and retires the old one once the new
-   * one is ready; `signal` asks the runtime's own master to reload its workers.
+   * one is ready; `signal` asks the runtime's own master to reload its workers; `restart` stops,
+   * then starts (`why`: a second process could not run next to the first, e.g. a fixed TCP port).
    */
-  reload: { kind: 'replace' } | { kind: 'signal'; signal: NodeJS.Signals };
+  reload: { kind: 'replace' } | { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'restart'; why: string };
   /** The master reports requests, asks for recycling after max_requests and is killed on harakiri (wsgi). */
   berthWorkers: boolean;
   /** Document root for FastCGI SCRIPT_FILENAME (php-fpm: the working dir); '' otherwise. */
@@ -42,7 +51,7 @@ export interface RuntimePlan {
 export interface RuntimeContext {
   /** `<dataDir>/run/apps/<id>`: sockets, generated ini/pool files, pid files. */
   runDir: string;
-  /** Ports Berth picked for this app's instances (node, command), stable while Berth runs. */
+  /** Ports Berth picked for this app's first instances (node, command), stable while Berth runs. */
   ports: number[];
   env: NodeJS.ProcessEnv;
   /** Berth's shipped Python worker. */

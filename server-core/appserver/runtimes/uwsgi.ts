@@ -56,6 +56,7 @@ export const uwsgiRuntime = {
       protocol: 'uwsgi',
       slots: 1,
       reload: { kind: 'signal', signal: 'SIGHUP' },
+      picksPorts: false,
       berthWorkers: false,
       root: '',
       statsSocket,

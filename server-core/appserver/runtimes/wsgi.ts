@@ -22,6 +22,7 @@ export const wsgiRuntime = {
       protocol: 'uwsgi',
       slots: app.processes,
       reload: { kind: 'replace' },
+      picksPorts: false,
       berthWorkers: true,
       root: '',
       launch: (slot, generation) => {
