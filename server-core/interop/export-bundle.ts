@@ -53,6 +53,8 @@ function readme(files: ReadonlyMap<string, string>, opts: NginxExportOptions): s
     'nginx:    copy nginx.conf, mime.types, uwsgi_params, fastcgi_params and sites/ to /etc/nginx/,',
     '          then run `nginx -t` and `systemctl reload nginx`.',
     `          Logs go to ${opts.logDir}; TLS sites expect ${opts.certDir}/<name>/fullchain.pem and privkey.pem.`,
+    '          A site with no listen in Berth listens on Berth\'s HTTP (and HTTPS) port here, as Berth serves it',
+    '          (`# berth: listen=default http=N https=M`); change those listen lines to 80/443 for production.',
     ...(has('uwsgi/') ? [`uwsgi:    copy uwsgi/*.ini to ${UWSGI_INSTALL_DIR}/ and systemd/berth-*.service to /etc/systemd/system/,`, '          then `systemctl enable --now berth-<app>`.'] : []),
     ...(has('php-fpm/') ? ['php-fpm:  copy php-fpm/*.conf to /etc/php/<version>/fpm/pool.d/ and reload php-fpm.'] : []),
     ...(has('systemd/') && !has('uwsgi/') ? ['systemd:  copy systemd/*.service to /etc/systemd/system/ and `systemctl enable --now` each.'] : []),

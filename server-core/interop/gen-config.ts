@@ -1,6 +1,7 @@
 // Random but valid-shaped Berth configs from a fixed seed, for the import(export(config)) property
 // test. It draws only what round-trips by design (see docs/ARCHITECTURE.md, "Import and export"):
-// apps with fixed sockets and the wsgi/uwsgi runtimes, upstreams without active health checks,
+// apps with fixed sockets (every runtime: `app` locations of each protocol; only wsgi/uwsgi apps
+// come back as apps, from their uwsgi.ini), upstreams without active health checks,
 // plain-HTTP listens with the default http2 flag, no HSTS/Connection/Upgrade in header maps.
 import { configSchema, type BerthConfig, type BerthConfigInput } from '../config/schema.js';
 
@@ -42,12 +43,13 @@ export function generateConfig(seed: number): BerthConfig {
   }
   const apps: NonNullable<BerthConfigInput['apps']> = [];
   for (let i = 0; i < int(0, 2); i++) {
-    const runtime = pick(['wsgi', 'uwsgi'] as const);
+    const runtime = pick(['wsgi', 'uwsgi', 'gunicorn', 'node', 'command', 'php-fpm'] as const);
+    const entries = { wsgi: ['mysite.wsgi:application', 'run:app'], uwsgi: ['mysite.wsgi:application', 'run:app'], gunicorn: ['run:app'], node: ['server.mjs'], command: ['npm run dev'], 'php-fpm': [''] };
     apps.push({
       id: `app${i}`,
       runtime,
       workingDir: `/srv/app${i}`,
-      entry: pick(['mysite.wsgi:application', 'run:app']),
+      entry: pick(entries[runtime]),
       interpreter: maybe() ? `/srv/app${i}/venv/bin/python` : '',
       env: maybe() ? { DJANGO_SETTINGS_MODULE: 'mysite.settings', MODE: 'a b' } : {},
       processes: int(1, 4),

@@ -3,14 +3,34 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ConfigVersionsResponse } from '../../server-core/contract/api.js';
 import { configSchema, type BerthConfig } from '../../server-core/config/schema.js';
+import { importExported } from '../../server-core/interop/export-bundle.js';
 import { openStore } from '../../server-core/store/database.js';
 import { freePort, sendH2 } from '../conformance/harness.js';
 import { httpRequest } from '../helpers/http.js';
 import { makeTempDir, repoRoot, runBerth, startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
+
+/** A WebSocket handshake on a fresh connection: the status line's code and the first text frame. */
+function websocketHello(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = Buffer.alloc(0);
+    socket.setTimeout(5000, () => socket.destroy(new Error('no WebSocket answer')));
+    socket.on('error', reject);
+    socket.write(`GET /ws HTTP/1.1\r\nHost: napp.localhost:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    socket.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+    socket.on('end', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(got.toString('latin1'))?.[1] ?? '?';
+      const headEnd = got.indexOf('\r\n\r\n');
+      const frame = headEnd < 0 ? Buffer.alloc(0) : got.subarray(headEnd + 4);
+      resolve(`${status} ${frame.length >= 2 ? frame.subarray(2, 2 + (frame[1] as number)).toString() : ''}`.trim());
+    });
+  });
+}
 
 const seeds = join(repoRoot, 'server-core', 'interop', 'testdata', 'seeds');
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => existsSync(p)) ?? null;
@@ -123,6 +143,93 @@ describe('berth import / export', () => {
       const fromNginx = { status: redirect.status, location: redirect.headers.location, content: (await content(httpsPort)).status };
       assert.deepEqual(fromNginx, fromBerth, 'nginx answers as Berth did');
     } finally {
+      nginx.kill('SIGTERM');
+      const timer = setTimeout(() => nginx.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    }
+  });
+
+  it('an app location and a site with no listen: the export under real nginx gives the app what Berth gives it (Host, X-Forwarded-*, Forwarded, WebSocket), and serves the site on the stack port', async (t) => {
+    const dataDir = tempDir();
+    chmodSync(dataDir, 0o755); // nginx's workers may run as another user (nobody, under root)
+    const [sitePort, appPort, stackPort] = [await freePort(), await freePort(), await freePort()];
+    const appDir = join(dataDir, 'napp');
+    mkdirSync(appDir);
+    // Answers /headers with what it received, and a WebSocket handshake (RFC 6455 §4.2.2) with one text frame.
+    writeFileSync(
+      join(appDir, 'server.mjs'),
+      `import http from 'node:http'; import { createHash } from 'node:crypto';
+const server = http.createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(req.headers)); });
+server.on('upgrade', (req, socket) => {
+  const accept = createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: ' + accept + '\\r\\n\\r\\n');
+  socket.end(Buffer.from([0x81, 5, ...Buffer.from('hello')]));
+});
+server.listen(+process.env.PORT, process.env.HOST || '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`,
+    );
+    const www = join(dataDir, 'www');
+    mkdirSync(www);
+    writeFileSync(join(www, 'index.html'), 'plain content\n');
+    const config = configSchema.parse({
+      schemaVersion: 1,
+      settings: { httpPort: stackPort, httpsPort: await freePort() },
+      apps: [{ id: 'napp', runtime: 'node', workingDir: appDir, entry: 'server.mjs', socket: `127.0.0.1:${appPort}` }],
+      sites: [
+        { id: 'napp', names: ['napp.localhost'], listen: [{ port: sitePort }], locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'app', app: 'napp' } }] },
+        { id: 'plain', names: ['plain.localhost'], root: www },
+      ],
+    });
+    const store = openStore(dataDir);
+    store.config.apply({ schemaVersion: 1, settings: config.settings, apps: config.apps, sites: config.sites }, 'api');
+    store.close();
+
+    const seen = async (port: number) => {
+      const r = await httpRequest({ port, host: `napp.localhost:${port}`, path: '/headers', headers: { 'X-Forwarded-For': '10.1.2.3', Forwarded: 'for=10.1.2.3' } });
+      const h = JSON.parse(r.body) as Record<string, string>;
+      const ws = await websocketHello(port);
+      // The port the client used differs between runs: the app sees the same Host it was sent.
+      return { status: r.status, host: h.host === `napp.localhost:${port}`, xff: h['x-forwarded-for'], real: h['x-real-ip'], proto: h['x-forwarded-proto'], fhost: h['x-forwarded-host'] === `napp.localhost:${port}`, forwarded: h.forwarded?.replace(`:${port}`, ':PORT'), ws };
+    };
+    const berth = await startBerth({ dataDir });
+    let fromBerth: Awaited<ReturnType<typeof seen>>;
+    try {
+      fromBerth = await waitFor('the app through Berth', () => seen(sitePort).then((r) => (r.status === 200 ? r : undefined)).catch(() => undefined), 20_000);
+    } finally {
+      await berth.stop();
+    }
+    assert.deepEqual(fromBerth, { status: 200, host: true, xff: '10.1.2.3, 127.0.0.1', real: '127.0.0.1', proto: 'http', fhost: true, forwarded: 'for=10.1.2.3, for=127.0.0.1;host="napp.localhost:PORT";proto=http', ws: '101 hello' });
+
+    const out = join(dataDir, 'export');
+    const logs = join(dataDir, 'nginx-logs');
+    mkdirSync(logs);
+    const exported = await runBerth(['export', 'nginx', '--out', out, '--log-dir', logs, '--data-dir', dataDir]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(readFileSync(join(out, 'sites', 'plain.conf'), 'utf8'), new RegExp(`# berth: listen=default http=${stackPort} https=\\d+\\n {4}listen ${stackPort};\\n`));
+    // The node app itself is a systemd unit in the export, not read back: the sites are.
+    assert.deepEqual(configSchema.parse(importExported(out).config).sites, config.sites, 'the import gives both sites back, "plain" with no listen');
+
+    if (!NGINX) {
+      t.diagnostic('nginx is not installed: the export was not run (apt-get install nginx)');
+      return;
+    }
+    const app = spawn(process.execPath, [join(appDir, 'server.mjs')], { env: { ...process.env, PORT: String(appPort) }, stdio: 'ignore' });
+    const nginx = spawn(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-g', `daemon off; pid ${join(out, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    nginx.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const gone = new Promise<void>((r) => nginx.once('exit', () => r()));
+    try {
+      const fromNginx = await waitFor('the app through nginx', () => {
+        if (nginx.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+        return seen(sitePort).then((r) => (r.status === 200 ? r : undefined)).catch(() => undefined);
+      });
+      assert.deepEqual(fromNginx, fromBerth, 'the app sees through nginx what it saw through Berth');
+      const plain = await httpRequest({ port: stackPort, host: 'plain.localhost', path: '/' });
+      assert.deepEqual([plain.status, plain.body], [200, 'plain content\n'], 'the site with no listen is on the stack\'s HTTP port, as in Berth');
+    } finally {
+      app.kill('SIGTERM');
       nginx.kill('SIGTERM');
       const timer = setTimeout(() => nginx.kill('SIGKILL'), 5000);
       await gone;

@@ -6,7 +6,8 @@
 import mime from 'mime-types';
 import type { App, BerthConfig, Handler, Listen, Location, ProxyHandler, Site } from '../../config/schema.js';
 import { siteListens, type SitePorts } from '../../config/site-listens.js';
-import { BERTH_FORWARDING_DEFAULTS, FORWARDING_NAMES } from './forwarding.js';
+import { DEFAULT_SPLIT_PATH_INFO } from '../../proxy/app-protocols/fastcgi-script.js';
+import { BERTH_FORWARDING_DEFAULTS, FORWARDED_MAPS, FORWARDING_NAMES } from './forwarding.js';
 import { line, nginxWord } from './quote.js';
 import { FASTCGI_PARAMS_FILE, UWSGI_PARAMS_FILE } from './stock-files.js';
 import { formatSeconds, formatSize } from './units.js';
@@ -45,11 +46,30 @@ export function appUpstreamName(appId: string): string {
   return `berth_app_${appId}`;
 }
 
+/** How Berth's `app` handler speaks to an app (proxy/app-protocols/handlers.ts serveApp); an unknown app is proxied. */
+function appProtocol(app: App | undefined): 'uwsgi' | 'fastcgi' | 'http' {
+  if (app?.runtime === 'wsgi' || app?.runtime === 'uwsgi') return 'uwsgi';
+  return app?.runtime === 'php-fpm' ? 'fastcgi' : 'http';
+}
+
+/** Idle connections Berth keeps per HTTP app (backends.ts APP_KEEPALIVE). */
+const HTTP_APP_KEEPALIVE = 32;
+
+/**
+ * Berth's `app` handler for an HTTP app (handlers.ts APP_HTTP): the proxy's forwarding headers and
+ * WebSocket tunnel, with the client's Host kept (`proxyToGroup(…, keepHost)`), 60 s timeouts.
+ */
+const APP_HTTP: ProxyHandler = { type: 'proxy', setHeaders: { Host: '$http_host' }, hideHeaders: [], connectTimeoutS: 60, readTimeoutS: 60, sendTimeoutS: 60, websocket: true };
+
+
 export function exportNginx(config: BerthConfig, options: NginxExportOptions = DEFAULT_EXPORT_OPTIONS): ExportedFiles {
   const files = new Map<string, string>();
   const notes: string[] = [];
   const appsById = new Map(config.apps.map((a) => [a.id, a]));
-  const usesWebsocket = config.sites.some((s) => s.locations.some((l) => l.handler.type === 'proxy' && l.handler.websocket));
+  const handlers = config.sites.flatMap((s) => s.locations.map((l) => l.handler));
+  const httpApp = (h: Handler) => h.type === 'app' && appProtocol(appsById.get(h.app)) === 'http';
+  const usesWebsocket = handlers.some((h) => (h.type === 'proxy' && h.websocket) || httpApp(h));
+  const usesForwarding = handlers.some((h) => h.type === 'proxy' || httpApp(h));
 
   const http: string[] = [
     line(1, 'include', 'mime.types'),
@@ -62,6 +82,7 @@ export function exportNginx(config: BerthConfig, options: NginxExportOptions = D
   if (usesWebsocket) {
     http.push('', '    # WebSocket: pass Upgrade through, keep upstream keepalive otherwise.', '    map $http_upgrade $connection_upgrade {', line(2, 'default', 'upgrade'), '        "" "";', '    }');
   }
+  if (usesForwarding) http.push('', '    # Forwarded (RFC 7239) as Berth appends it.', ...FORWARDED_MAPS);
   for (const site of config.sites) {
     const rl = site.limits.rateLimit;
     if (!rl) continue;
@@ -94,7 +115,10 @@ export function exportNginx(config: BerthConfig, options: NginxExportOptions = D
     http.push('    }');
   }
   for (const app of config.apps) {
-    http.push('', `    # berth: app=${app.id}`, `    upstream ${appUpstreamName(app.id)} {`, line(2, 'server', appSocket(app, options)), '    }');
+    http.push('', `    # berth: app=${app.id}`, `    upstream ${appUpstreamName(app.id)} {`, line(2, 'server', appSocket(app, options)));
+    // Berth keeps idle connections to HTTP apps only (proxy/app-protocols/backends.ts, APP_KEEPALIVE).
+    if (appProtocol(app) === 'http') http.push(line(2, 'keepalive', HTTP_APP_KEEPALIVE));
+    http.push('    }');
     if (app.socket === '') notes.push(`app ${app.id}: Berth assigns its socket; the export uses ${appSocket(app, options)}`);
   }
   http.push('');
@@ -148,10 +172,10 @@ function formatRate(perSecond: number, notes: string[], siteId: string): string 
 
 function siteBlocks(site: Site, apps: ReadonlyMap<string, App>, options: NginxExportOptions, notes: string[], ports: SitePorts): string[] {
   const out = [`# berth: id=${site.id}`, 'server {'];
-  // No `listen` on a plain site is nginx's own default (port 80). A TLS site with no `listen` is on the
-  // stack's HTTP and HTTPS ports (config/site-listens.ts): written out, with a marker so the import
-  // gives back "no listen" while the ports still are the defaults.
-  const implicit = site.listen.length === 0 && site.tls !== undefined;
+  // A site with no `listen` is on the stack's HTTP port, and with TLS also its HTTPS port
+  // (config/site-listens.ts), not on nginx's port 80 that a server with no `listen` gets: written
+  // out, with a marker so the import gives back "no listen" while the ports still are the defaults.
+  const implicit = site.listen.length === 0;
   const listens = implicit ? siteListens(site, ports) : site.listen;
   if (implicit) out.push(`    # berth: listen=default http=${ports.httpPort} https=${ports.httpsPort}`);
   // With redirectHttp, Berth answers every request on the site's plain ports with the redirect
@@ -259,7 +283,8 @@ function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): s
         line(2, 'include', 'fastcgi_params'),
         line(2, 'fastcgi_param', 'SCRIPT_FILENAME', '$document_root$fastcgi_script_name'),
         ...(h.root !== undefined ? [line(2, 'root', h.root)] : []),
-        ...(h.splitPathInfo !== undefined ? [line(2, 'fastcgi_split_path_info', h.splitPathInfo)] : []),
+        // Berth sends PATH_INFO from the split (cgi-params.ts); the stock fastcgi_params has none.
+        ...(h.splitPathInfo !== undefined ? [line(2, 'fastcgi_split_path_info', h.splitPathInfo), line(2, 'fastcgi_param', 'PATH_INFO', '$fastcgi_path_info')] : []),
         ...(h.index !== 'index.php' ? [line(2, 'fastcgi_index', h.index)] : []),
         line(2, 'fastcgi_pass', h.upstream),
         ...params('fastcgi', h.params),
@@ -268,25 +293,37 @@ function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): s
     case 'app': {
       const app = apps.get(h.app);
       const name = appUpstreamName(h.app);
-      if (app?.runtime === 'php-fpm') {
-        return [line(2, 'include', 'fastcgi_params'), line(2, 'fastcgi_param', 'SCRIPT_FILENAME', `${site.root ?? app.workingDir}$fastcgi_script_name`), line(2, 'fastcgi_pass', name)];
+      const protocol = appProtocol(app);
+      if (protocol === 'fastcgi') {
+        // Berth runs a php-fpm app's scripts from its working dir, whatever the site's root, split
+        // with Debian's regex, index.php (handlers.ts serveApp): DOCUMENT_ROOT, SCRIPT_FILENAME and
+        // PATH_INFO as it sends them (cgi-params.ts).
+        return [
+          line(2, 'include', 'fastcgi_params'),
+          line(2, 'root', app?.workingDir ?? site.root ?? ''),
+          line(2, 'fastcgi_split_path_info', DEFAULT_SPLIT_PATH_INFO),
+          line(2, 'fastcgi_index', 'index.php'),
+          line(2, 'fastcgi_param', 'SCRIPT_FILENAME', '$document_root$fastcgi_script_name'),
+          line(2, 'fastcgi_param', 'PATH_INFO', '$fastcgi_path_info'),
+          line(2, 'fastcgi_pass', name),
+        ];
       }
-      if (app?.runtime === 'wsgi' || app?.runtime === 'uwsgi') return [line(2, 'include', 'uwsgi_params'), line(2, 'uwsgi_pass', name)];
-      return [line(2, 'proxy_pass', `http://${name}`), line(2, 'proxy_http_version', '1.1'), line(2, 'proxy_set_header', 'Connection', '')];
+      if (protocol === 'uwsgi') return [line(2, 'include', 'uwsgi_params'), line(2, 'uwsgi_pass', name)];
+      return proxyLines(APP_HTTP, `http://${name}`, false);
     }
   }
 }
 
-function proxyLines(h: ProxyHandler, target: string): string[] {
+function proxyLines(h: ProxyHandler, target: string, withTimeouts = true): string[] {
   const out = [line(2, 'proxy_pass', target), line(2, 'proxy_http_version', '1.1')];
   if (h.websocket) out.push(line(2, 'proxy_set_header', 'Upgrade', '$http_upgrade'), line(2, 'proxy_set_header', 'Connection', '$connection_upgrade'));
   else out.push(line(2, 'proxy_set_header', 'Connection', ''));
-  // Berth's proxy adds these by itself; production nginx only when told (RFC 7239 Forwarded has no nginx variable).
+  // Berth's proxy adds these by itself; production nginx only when told (Forwarded: the maps in forwarding.ts).
   const own = new Set(Object.keys(h.setHeaders).map((k) => k.toLowerCase()));
   for (const [k, v] of Object.entries(BERTH_FORWARDING_DEFAULTS)) if (!own.has(k)) out.push(line(2, 'proxy_set_header', FORWARDING_NAMES[k] ?? k, v));
   for (const [k, v] of Object.entries(h.setHeaders)) out.push(line(2, 'proxy_set_header', k, v));
   for (const k of h.hideHeaders) out.push(line(2, 'proxy_hide_header', k));
-  out.push(...timeouts('proxy', h));
+  if (withTimeouts) out.push(...timeouts('proxy', h));
   return out;
 }
 

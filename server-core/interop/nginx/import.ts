@@ -5,6 +5,7 @@ import type { WarningSink } from '../warnings.js';
 import { bareAddressUpstreamId, type LocationContext } from './map-location.js';
 import { collapseDefaultListens, mapServerBlock, type MappedServer, type RateZone, type SiteInput } from './map-server.js';
 import { mapUpstream, type MappedUpstream, type UpstreamInput } from './map-upstream.js';
+import { FORWARDED_MAP_VARIABLES } from './forwarding.js';
 import { notCarriedMessage } from './not-carried.js';
 import type { Directive, ParsedNginx } from './parser.js';
 import { Scope } from './scope.js';
@@ -66,7 +67,7 @@ export function importNginx(parsed: ParsedNginx, sink: WarningSink, options: Ngi
       const zone = readZone(d, sink);
       if (zone) zones.set(zone.name, zone.zone);
     } else if (d.name === 'map' && d.block !== null) {
-      if (!isConnectionUpgradeMap(d)) sink.add(d, 'map', `map blocks are not in Berth's model; "${d.args.map((a) => a.value).join(' ')}" is not carried over`);
+      if (!isConnectionUpgradeMap(d) && !FORWARDED_MAP_VARIABLES.has(d.args[1]?.value ?? '')) sink.add(d, 'map', `map blocks are not in Berth's model; "${d.args.map((a) => a.value).join(' ')}" is not carried over`);
     } else if (d.name === 'types' && d.block !== null) {
       if (d.block.length > 0) sink.add(d, 'types', `Berth uses its own MIME table; these ${d.block.length} type mappings are not carried over`);
     } else if (d.block !== null && d.name !== 'server') {

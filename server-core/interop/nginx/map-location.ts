@@ -12,6 +12,7 @@ import { isStockParam } from './stock-files.js';
 import { parseTimeS } from './units.js';
 import type { UpstreamInput } from './map-upstream.js';
 import { BERTH_FORWARDING_DEFAULTS } from './forwarding.js';
+import { DEFAULT_SPLIT_PATH_INFO } from '../../proxy/app-protocols/fastcgi-script.js';
 
 export type LocationInput = z.input<typeof locationSchema>;
 export type HandlerInput = z.input<typeof handlerSchema>;
@@ -202,7 +203,10 @@ function mapProxy(pass: Directive, loc: Directive, scope: Scope, ctx: LocationCo
   if (named) {
     if (scheme === 'https') ctx.sink.add(pass, 'proxy_pass', 'TLS to an upstream group is not in Berth\'s model; Berth speaks plain HTTP to it');
     if (path !== undefined) ctx.sink.add(pass, 'proxy_pass', `the URI part "${path}" after an upstream name is not in Berth's model; requests keep their own path`);
-    if (named.appId) return { type: 'app', app: named.appId };
+    if (named.appId) {
+      appProxyHeaders(scope, ctx.sink);
+      return { type: 'app', app: named.appId };
+    }
     h.upstream = ctx.useUpstream({ upstreamName: hostPart }, 'http', pass);
   } else {
     h.url = target;
@@ -237,6 +241,25 @@ function mapProxy(pass: Directive, loc: Directive, scope: Scope, ctx: LocationCo
   if (s !== undefined) h.sendTimeoutS = s;
   warnStaticInPass(scope, ctx.sink, 'proxy_pass', loc);
   return h;
+}
+
+/**
+ * An app location (Berth's export of an HTTP app): the client's Host, the forwarding headers and
+ * the WebSocket recipe are what Berth's app handler sends by itself (handlers.ts APP_HTTP), as is
+ * the keepalive recipe; any other header is not carried over.
+ */
+function appProxyHeaders(scope: Scope, sink: WarningSink): void {
+  for (const d of scope.get('proxy_set_header')) {
+    const [name, value] = argValues(d);
+    if (name === undefined || value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (BERTH_FORWARDING_DEFAULTS[lower] === value) continue;
+    if (lower === 'host' && value === '$http_host') continue;
+    if (lower === 'upgrade' && value === '$http_upgrade') continue;
+    if (lower === 'connection' && /^(\$connection_upgrade|upgrade|)$/i.test(value)) continue;
+    sink.add(d, d.name, `an app location sends the client's Host, the X-Forwarded-* headers and WebSocket upgrades as Berth does; "${name} ${value}" is not carried over`);
+  }
+  scope.get('proxy_http_version');
 }
 
 function mapPass(pass: Directive, protocol: 'uwsgi' | 'fastcgi', loc: Directive, scope: Scope, ctx: LocationContext): HandlerInput | null {
@@ -277,7 +300,9 @@ function mapPass(pass: Directive, protocol: 'uwsgi' | 'fastcgi', loc: Directive,
     if (Object.keys(params).length > 0 || c !== undefined || r !== undefined || s !== undefined) {
       ctx.sink.add(pass, pass.name, `this location now uses app "${app}"; its extra ${protocol}_param and timeout settings are not carried over`);
     }
-    warnStaticInPass(scope, ctx.sink, pass.name, loc);
+    const phpApp = protocol === 'fastcgi' && named !== undefined;
+    if (phpApp) phpAppScript(scope, ctx.sink, app);
+    warnStaticInPass(scope, ctx.sink, pass.name, loc, phpApp ? ['alias', 'try_files', 'index'] : undefined);
     return { type: 'app', app };
   }
   const common = {
@@ -302,9 +327,22 @@ function mapPass(pass: Directive, protocol: 'uwsgi' | 'fastcgi', loc: Directive,
   return h;
 }
 
+/**
+ * Berth's export of a php-fpm app location: `root` (the app's working dir), Debian's
+ * fastcgi_split_path_info and `fastcgi_index index.php` are what Berth's app handler does by itself
+ * (handlers.ts serveApp); a different split or index is not carried over.
+ */
+function phpAppScript(scope: Scope, sink: WarningSink, app: string): void {
+  scope.ownList('root');
+  const split = scope.one('fastcgi_split_path_info');
+  if (split && split.args[0]?.value !== DEFAULT_SPLIT_PATH_INFO) sink.add(split, split.name, `app "${app}" splits the path with ${DEFAULT_SPLIT_PATH_INFO}; not carried over`);
+  const index = scope.one('fastcgi_index');
+  if (index && index.args[0]?.value !== 'index.php') sink.add(index, index.name, `app "${app}" uses index.php; not carried over`);
+}
+
 /** root/try_files/index in a location that passes everything to a backend do nothing in Berth. */
-function warnStaticInPass(scope: Scope, sink: WarningSink, pass: string, loc: Directive): void {
-  for (const name of ['root', 'alias', 'try_files', 'index']) {
+function warnStaticInPass(scope: Scope, sink: WarningSink, pass: string, loc: Directive, names = ['root', 'alias', 'try_files', 'index']): void {
+  for (const name of names) {
     for (const d of scope.ownList(name)) {
       sink.add(d, name, `has no effect in a ${pass} location in Berth (nginx only passes it on as DOCUMENT_ROOT and friends); not carried over`);
     }

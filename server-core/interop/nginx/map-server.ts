@@ -367,14 +367,14 @@ function exportedDefaultPorts(first: Directive | undefined): SitePorts | null {
 }
 
 /**
- * Berth's export writes a TLS site's default listens (config/site-listens.ts) with
+ * Berth's export writes a site's default listens (config/site-listens.ts) with
  * `# berth: listen=default http=N https=M`; they come back as "no listen" while they still are
  * exactly those ports. Edited ports or options keep the listens as written. Run after the site's
  * HTTP→HTTPS redirect server gave its HTTP port back (import.ts mergeHttpsRedirects).
  */
 export function collapseDefaultListens(server: MappedServer): void {
   const { site, defaultPorts } = server;
-  if (!defaultPorts || !site.tls || !site.listen) return;
+  if (!defaultPorts || !site.listen) return;
   const full = site.listen.map((l) => ({ port: l.port, tls: l.tls ?? false, http2: l.http2 ?? true, defaultServer: l.defaultServer ?? false }));
-  if (listensAreImplicit(full, true, defaultPorts)) delete site.listen;
+  if (listensAreImplicit(full, site.tls !== undefined, defaultPorts)) delete site.listen;
 }

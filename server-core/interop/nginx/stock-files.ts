@@ -45,6 +45,8 @@ const FASTCGI_PARAMS: Array<[string, string]> = [
 
 /** Lines Debian adds (HTTP_HOST from $host since its 2025 security update, REMOTE_USER). */
 const EXTRA_STOCK = new Set(['HTTP_HOST $host', 'REMOTE_USER $remote_user', 'SCRIPT_FILENAME $document_root$fastcgi_script_name']);
+/** The PATH_INFO line of Debian's snippets/fastcgi-php.conf: Berth's FastCGI client sends it by itself. */
+const FASTCGI_PATH_INFO = 'PATH_INFO $fastcgi_path_info';
 
 const uwsgiStock = new Set(UWSGI_PARAMS.map(([k, v]) => `${k} ${v}`));
 const fastcgiStock = new Set(FASTCGI_PARAMS.map(([k, v]) => `${k} ${v}`));
@@ -52,7 +54,7 @@ const fastcgiStock = new Set(FASTCGI_PARAMS.map(([k, v]) => `${k} ${v}`));
 /** True when `NAME value` is a line of the stock params file (what Berth sends by default). */
 export function isStockParam(protocol: 'uwsgi' | 'fastcgi', name: string, value: string): boolean {
   const key = `${name} ${value}`;
-  return EXTRA_STOCK.has(key) || (protocol === 'uwsgi' ? uwsgiStock.has(key) : fastcgiStock.has(key));
+  return EXTRA_STOCK.has(key) || (protocol === 'uwsgi' ? uwsgiStock.has(key) : fastcgiStock.has(key) || key === FASTCGI_PATH_INFO);
 }
 
 const params = (directive: string, list: Array<[string, string]>): string =>
