@@ -45,6 +45,7 @@ const h = (more: Record<string, string | string[]> = {}) => ({ Host: 'proxy.test
 const corpus: CorpusCase[] = [
   { name: 'h2: GET through the proxy', path: '/plain/echo?q=1', headers: h({ 'x-custom': 'kept', 'user-agent': 'h2-corpus', te: 'trailers' }) },
   { name: 'h2: :authority with a port', path: '/plain/echo', headers: { Host: 'proxy.test:8443' } },
+  { name: 'h2: a host field naming another server than :authority is 400', path: '/plain/echo', headers: { Host: 'proxy.test', host: 'conf.test' } },
   { name: 'h2: cookie crumbs', path: '/plain/echo', headers: h({ cookie: ['a=1', 'b=2', 'c=3'] }) },
   { name: 'h2: POST with Content-Length', method: 'POST', path: '/plain/echo', headers: h(), body: pattern(100_000) },
   { name: 'h2: small POST with Content-Length', method: 'POST', path: '/plain/echo', headers: h(), body: pattern(300) },

@@ -8,9 +8,15 @@ describe('HTTP/2 request fields as HTTP/1.1 fields', () => {
     assert.deepEqual(http1FieldsOf(raw), ['host', 'app.test:8443', 'user-agent', 'curl/8', 'accept', '*/*']);
   });
 
-  it('keeps a Host field the client sent and adds none', () => {
+  it('keeps a Host field the client sent and adds none when it names the :authority', () => {
+    const raw = [':method', 'GET', ':authority', 'A.test:8443', ':path', '/', 'Host', 'a.test:8443'];
+    assert.deepEqual(http1FieldsOf(raw), ['Host', 'a.test:8443']);
+    assert.deepEqual(http1FieldsOf([':method', 'GET', ':path', '/', 'host', 'b.test']), ['host', 'b.test']);
+  });
+
+  it('a Host naming another entity than :authority becomes a second Host (the pipeline answers 400, as nginx; RFC 9113 §8.3.1)', () => {
     const raw = [':method', 'GET', ':authority', 'a.test', ':path', '/', 'Host', 'b.test'];
-    assert.deepEqual(http1FieldsOf(raw), ['Host', 'b.test']);
+    assert.deepEqual(http1FieldsOf(raw), ['host', 'a.test', 'Host', 'b.test']);
   });
 
   it('adds no Host without :authority (or with an empty one)', () => {

@@ -7,7 +7,7 @@
 /**
  * The request's fields for HTTP/1.1: pseudo-header fields dropped; a Host field made from
  * `:authority` when the request has none (RFC 9113 §8.3.1: an intermediary forwarding to HTTP/1.1
- * must, and nginx takes `:authority` as the Host); Cookie crumbs joined into one field with "; "
+ * must, and nginx takes `:authority` as the Host), or a second one when its Host differs; Cookie crumbs joined into one field with "; "
  * (§8.2.3), where the first crumb was. Returns the input itself when nothing changes.
  */
 export function http1FieldsOf(raw: readonly string[]): readonly string[] {
@@ -22,10 +22,11 @@ export function http1FieldsOf(raw: readonly string[]): readonly string[] {
   }
   if (!pseudo && cookies < 2) return raw;
   const out: string[] = [];
-  if (!host) {
-    const authority = pseudoValue(raw, ':authority');
-    if (authority !== undefined && authority !== '') out.push('host', authority);
-  }
+  const authority = pseudoValue(raw, ':authority');
+  // With a Host field too, RFC 9113 §8.3.1 says a server SHOULD treat a Host naming another entity
+  // than :authority as malformed, and nginx answers 400: the :authority goes in as a second Host,
+  // which the pipeline refuses like any duplicate Host.
+  if (authority !== undefined && authority !== '' && (!host || !sameHost(pseudoValue(raw, 'host', true) ?? '', authority))) out.push('host', authority);
   let cookieAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? '';
@@ -45,7 +46,12 @@ export function http1FieldsOf(raw: readonly string[]): readonly string[] {
   return out;
 }
 
-function pseudoValue(raw: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i] === name) return raw[i + 1];
+function pseudoValue(raw: readonly string[], name: string, anyCase = false): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i] === name || (anyCase && (raw[i] ?? '').toLowerCase() === name)) return raw[i + 1];
   return undefined;
+}
+
+/** Hosts compare without case (RFC 3986 §6.2.2.1). */
+function sameHost(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
