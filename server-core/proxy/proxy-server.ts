@@ -21,6 +21,7 @@ import type { ListenerInfo } from './request-context.js';
 import { buildRoutingTable, type CompiledSite, type RoutingTable } from './routing-table.js';
 import type { UpstreamState } from '../contract/upstreams.js';
 import { UpstreamRegistry } from './upstream/registry.js';
+import { appBackends } from './app-protocols/backends.js';
 
 /** nginx send_timeout default. */
 const DEFAULT_SEND_TIMEOUT_S = 60;
@@ -127,7 +128,8 @@ export class ProxyServer {
 
   /** Per-server upstream state (the `upstreams.state` request). */
   upstreamState(): UpstreamState[] {
-    return this.upstreams.state();
+    // HTTP groups, then the app server's apps and the uwsgi/fastcgi upstreams (app-protocols/backends.ts).
+    return [...this.upstreams.state(), ...appBackends.state(Date.now())];
   }
 
   detail(): ProxyDetail {

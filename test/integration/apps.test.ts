@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppStatus, AppsListResponse } from '../../server-core/contract/apps.js';
+import type { UpstreamsResponse } from '../../server-core/contract/upstreams.js';
 import type { ApiErrorBody } from '../../server-core/contract/api.js';
 import type { BerthConfig } from '../../server-core/config/schema.js';
 import { findFreePort } from '../../server-core/supervisor/ports.js';
@@ -365,6 +366,18 @@ describe('app server with real runtimes', { skip }, () => {
     assert.equal(r.status, 200, r.body);
     const root = join(work, 'php-current');
     assert.equal(r.body, `SCRIPT_FILENAME=${root}/vars.php\nSCRIPT_NAME=/vars.php\nPATH_INFO=/extra/path\nDOCUMENT_ROOT=${root}\nX_DOCROOT=(unset)\n`);
+  });
+
+  test('the upstreams API shows each running app (app:<id>) and the uwsgi/FastCGI upstreams with their servers', async () => {
+    const body = (await berth.api<UpstreamsResponse>('/api/v1/upstreams')).body;
+    const flask = body.upstreams.find((u) => u.id === 'app:flask');
+    assert.ok(flask, body.upstreams.map((u) => u.id).join(', '));
+    assert.equal(flask.implicit, true);
+    assert.equal(flask.servers.length, 2, 'processes=2: two instances');
+    assert.ok(flask.servers.every((x) => x.state === 'up'));
+    assert.ok(flask.servers.reduce((n, x) => n + x.requests, 0) > 0, 'requests counted');
+    const fcgi = body.upstreams.find((u) => u.id === 'phpvars-fcgi');
+    assert.deepEqual([fcgi?.protocol, fcgi?.implicit, fcgi?.servers.map((x) => x.address)], ['fastcgi', false, [`unix:${join(work, 'phpvars.sock')}`]]);
   });
 
   test('kill -9 of a worker: it is replaced and the app keeps serving', async () => {

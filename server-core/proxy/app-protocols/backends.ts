@@ -5,10 +5,12 @@
 // that stays keeps its peer (failures, pool) across updates.
 import type { BerthConfig, Upstream, UpstreamServer } from '../../config/schema.js';
 import type { AppProtocol, AppRoutes } from '../../contract/apps.js';
+import type { UpstreamState } from '../../contract/upstreams.js';
 import { parseUpstreamAddress } from '../upstream/address.js';
 import { UpstreamGroup, type UpstreamGroupSpec } from '../upstream/group.js';
 import { UpstreamPeer } from '../upstream/peer.js';
 import { ConnectionPool } from '../upstream/pool.js';
+import { groupState } from '../upstream/registry.js';
 
 export interface AppBackend {
   readonly group: UpstreamGroup;
@@ -67,6 +69,17 @@ export class AppBackends {
 
   app(id: string): AppBackend | undefined {
     return this.apps.get(id);
+  }
+
+  /**
+   * The API's view of these groups: the config's uwsgi/fastcgi upstreams under their own ids, and
+   * each running app as `app:<id>` (implicit, like a location's `url:` group).
+   */
+  state(now: number): UpstreamState[] {
+    const out: UpstreamState[] = [];
+    for (const [id, g] of this.upstreams) out.push(groupState(g, id, false, now));
+    for (const [id, a] of this.apps) out.push(groupState(a.group, `app:${id}`, true, now));
+    return out;
   }
 
   close(): void {

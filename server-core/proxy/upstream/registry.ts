@@ -115,6 +115,7 @@ export class UpstreamRegistry {
     }));
   }
 
+
   private group(spec: UpstreamGroupSpec, servers: readonly UpstreamServer[], known?: UpstreamAddress): UpstreamGroup {
     const peers: UpstreamPeer[] = [];
     for (const s of servers) {
@@ -140,6 +141,11 @@ function proxyHandlers(config: BerthConfig): ProxyHandler[] {
   const out: ProxyHandler[] = [];
   for (const site of config.sites) for (const loc of site.locations) if (loc.handler.type === 'proxy') out.push(loc.handler);
   return out;
+}
+
+/** One group as the API shows it; `id` and `implicit` as the caller names the group. */
+export function groupState(g: UpstreamGroup, id: string, implicit: boolean, now: number, checked = false): UpstreamState {
+  return { id, implicit, method: g.spec.method, protocol: g.spec.protocol, keepalive: g.spec.keepalive, servers: g.peers.map((p) => peerState(p, now, checked, g.single)) };
 }
 
 function peerState(p: UpstreamPeer, now: number, checked: boolean, single: boolean): UpstreamServerState {
