@@ -3,6 +3,7 @@
 // fields (`:method`, `:path`, `:scheme`, `:authority`, RFC 9113 §8.3), which are no HTTP/1.1
 // field names (an upstream answers 400 to `:method: GET`), and may carry the Cookie field in
 // crumbs (§8.2.3).
+import { rawHeader } from '../raw-headers.js';
 
 /**
  * The request's fields for HTTP/1.1: pseudo-header fields dropped; a Host field made from
@@ -26,7 +27,7 @@ export function http1FieldsOf(raw: readonly string[]): readonly string[] {
   // With a Host field too, RFC 9113 §8.3.1 says a server SHOULD treat a Host naming another entity
   // than :authority as malformed, and nginx answers 400: the :authority goes in as a second Host,
   // which the pipeline refuses like any duplicate Host.
-  if (authority !== undefined && authority !== '' && (!host || !sameHost(pseudoValue(raw, 'host', true) ?? '', authority))) out.push('host', authority);
+  if (authority !== undefined && authority !== '' && (!host || !sameHost(rawHeader(raw, 'host') ?? '', authority))) out.push('host', authority);
   let cookieAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? '';
@@ -46,8 +47,8 @@ export function http1FieldsOf(raw: readonly string[]): readonly string[] {
   return out;
 }
 
-function pseudoValue(raw: readonly string[], name: string, anyCase = false): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i] === name || (anyCase && (raw[i] ?? '').toLowerCase() === name)) return raw[i + 1];
+function pseudoValue(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i] === name) return raw[i + 1];
   return undefined;
 }
 

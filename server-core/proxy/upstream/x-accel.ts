@@ -11,7 +11,7 @@
 // - The method becomes GET unless it is HEAD (`r->method = NGX_HTTP_GET`).
 // - Only the upstream headers nginx's table marks `redirect` survive: Content-Type (the redirected
 //   response keeps it over the file's own type), Set-Cookie, Content-Disposition, Cache-Control, Expires.
-import { sameLower } from '../http-grammar.js';
+import { rawHeader } from '../raw-headers.js';
 import type { ContentResult, RequestContext } from '../request-context.js';
 import { logRequestError, sendErrorPage } from '../respond.js';
 
@@ -20,8 +20,7 @@ const KEPT = new Set(['set-cookie', 'content-disposition', 'cache-control', 'exp
 
 /** The X-Accel-Redirect value of an upstream answer, or null (the first field counts). */
 export function accelRedirectOf(rawHeaders: readonly string[]): string | null {
-  for (let i = 0; i < rawHeaders.length; i += 2) if (sameLower(rawHeaders[i] as string, 'x-accel-redirect')) return rawHeaders[i + 1] ?? '';
-  return null;
+  return rawHeader(rawHeaders, 'x-accel-redirect') ?? null;
 }
 
 export type AccelTarget = { kind: 'uri'; uri: string; args: string } | { kind: 'unsafe' } | { kind: 'named' };
