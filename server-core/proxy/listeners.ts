@@ -13,6 +13,7 @@ import type { ListenAddress } from '../contract/api.js';
 import { BerthError } from '../errors.js';
 import { bindError, isAddressUnavailable } from './bind-errors.js';
 import type { ProxyRequest, ProxyResponse } from './http-types.js';
+import { acceptWithDirectReads } from './http1/direct-read.js';
 import { Http1Engine, type ConnectionLimits, type RejectedRequest } from './http1/engine.js';
 import type { PlannedPort } from './listen-plan.js';
 import type { ListenerInfo } from './request-context.js';
@@ -189,6 +190,8 @@ export class ListenerSet {
             layer.tls.accept(socket);
           } else layer.engine.handleConnection(socket);
         });
+        // Plain HTTP connections read into a shared buffer; the TLS front reads its sockets as streams.
+        acceptWithDirectReads(server, () => b.layer.tls === null);
         server.on('error', (e) => this.options.warn(`listener ${address}:${actual}: ${e.message}`));
         resolvePromise(b);
       };

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { errorPageHtml, SERVER_HEADER, statusText } from '../error-pages.js';
 import type { DetachedSocket } from '../http-types.js';
 import { BodyFramingError, ChunkedDecoder, LengthDecoder, type BodyDecoder } from './body-decoder.js';
+import { clearDirectReader, setDirectReader } from './direct-read.js';
 import { parseHead, type HeadLimits, type ParsedHead } from './head-parser.js';
 import { Http1Request, type RequestOwner } from './request.js';
 import { Http1Response, httpDateNow, type ResponseOwner } from './response.js';
@@ -98,7 +99,8 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
   ) {
     this.limitsNow = host.limits();
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    // A direct-read socket (direct-read.ts) hands its reads over without the stream machinery.
+    if (!setDirectReader(socket, this.onData)) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('drain', this.onDrain);
@@ -159,6 +161,8 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     this.setDeadline(0);
     untrackDeadline(this);
     const socket = this.socket;
+    // The new owner reads through 'data' as on any socket.
+    clearDirectReader(socket);
     socket.off('data', this.onData);
     socket.off('end', this.onEnd);
     socket.off('close', this.onClose);

@@ -6,6 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ChunkedDecoder } from './body-decoder.js';
+import { acceptWithDirectReads, isDirectRead } from './direct-read.js';
 import { DEFAULT_LIMITS, Http1Engine, type ConnectionLimits, type RejectedRequest } from './engine.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
@@ -22,8 +23,11 @@ function dechunk(bytes: Buffer): Buffer {
 
 type Handler = (req: Http1Request, res: Http1Response) => void;
 
-describe('http1 engine', () => {
+// Every case runs twice: on sockets as net makes them (read through 'data'; TLS sockets are such) and
+// on the direct-read sockets plain listeners accept (direct-read.ts).
+for (const reads of ['stream', 'direct'] as const) describe(`http1 engine (${reads} reads)`, () => {
   let server: Server;
+  const accepted: boolean[] = [];
   let port = 0;
   let handler: Handler = (_req, res) => res.end('ok');
   let limits: ConnectionLimits = DEFAULT_LIMITS;
@@ -35,13 +39,20 @@ describe('http1 engine', () => {
   });
 
   before(async () => {
-    server = createServer({ allowHalfOpen: true }, (s) => engine.handleConnection(s));
+    server = createServer({ allowHalfOpen: true }, (s) => {
+      accepted.push(isDirectRead(s));
+      engine.handleConnection(s);
+    });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
+    if (reads === 'direct') assert.equal(acceptWithDirectReads(server, () => true), true, 'this Node exposes the accept internals');
     port = (server.address() as { port: number }).port;
   });
 
   after(async () => {
+    // Each mode really ran on its kind of socket.
+    assert.ok(accepted.length > 20);
+    assert.deepEqual(new Set(accepted), new Set([reads === 'direct']));
     engine.destroyAll();
     await new Promise<void>((r) => server.close(() => r()));
   });
