@@ -6,6 +6,7 @@
 // Objects are strict: an unknown field (a typo such as `lisen`) is reported, never silently dropped.
 // Semantic rules that span fields (duplicate names, alias traversal…) live in `semantic-checks.ts`.
 import { z } from 'zod';
+import { pcreProblem } from './pcre.js';
 
 /** Current shape version of a stored config document. Bump with a converter in `upgrade.ts`. */
 export const CONFIG_SCHEMA_VERSION = 1;
@@ -136,6 +137,27 @@ export const handlerSchema = z.discriminatedUnion('type', [
   appHandlerSchema,
 ]);
 
+/**
+ * nginx `rewrite REGEX REPLACEMENT [FLAG]` (ngx_http_rewrite_module): REGEX (PCRE, run as a
+ * JavaScript RegExp) is matched against the normalised URI without its query; `$1`…`$9`, named
+ * captures and Berth's variables expand in REPLACEMENT. A replacement starting with `http://`,
+ * `https://` or `$scheme` redirects (302; 301 with `permanent`); one ending in `?` drops the
+ * request's arguments. Flags: `last` searches the locations again with the new URI, `break`
+ * serves it in the current location, `redirect`/`permanent` answer 302/301, `none` goes on to the next rule.
+ */
+export const rewriteSchema = z.strictObject({
+  pattern: z
+    .string()
+    .min(1, 'a rewrite needs a regex')
+    .superRefine((s, ctx) => {
+      const problem = pcreProblem(s);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  /** nginx refuses an empty replacement ("empty replacement"). */
+  replacement: z.string().min(1, 'a rewrite needs a replacement (a URI, or a URL to redirect to)'),
+  flag: z.enum(['none', 'last', 'break', 'redirect', 'permanent']).default('none'),
+});
+
 export const locationSchema = z.strictObject({
   match: locationMatchSchema,
   handler: handlerSchema,
@@ -144,6 +166,8 @@ export const locationSchema = z.strictObject({
    * redirects reach it (X-Accel-Redirect from an upstream, try_files fallback, index). Default false.
    */
   internal: z.boolean().default(false),
+  /** nginx `rewrite` inside the location, in order: run after the location is chosen, before access and content (and before a `return`). */
+  rewrites: z.array(rewriteSchema).optional(),
 });
 
 export const tlsSchema = z.strictObject({
@@ -193,6 +217,8 @@ export const siteSchema = z.strictObject({
   index: z.array(z.string().min(1)).default(['index.html']),
   /** Write this site's access log (nginx `access_log`). Default true. */
   accessLog: z.boolean().default(true),
+  /** nginx `rewrite` at server level, in order: run once the site is known, before a location is chosen (and again after an internal redirect). */
+  rewrites: z.array(rewriteSchema).optional(),
   /** nginx `location` blocks. A site with none serves its root as static files. */
   locations: z.array(locationSchema).default([]),
   /** Certificates for this site's TLS ports. Required when a listen entry has `tls`. */
@@ -316,6 +342,7 @@ export type BerthConfigInput = z.input<typeof configSchema>;
 export type Site = z.infer<typeof siteSchema>;
 export type Listen = z.infer<typeof listenSchema>;
 export type Location = z.infer<typeof locationSchema>;
+export type Rewrite = z.infer<typeof rewriteSchema>;
 export type LocationMatch = z.infer<typeof locationMatchSchema>;
 export type StaticHandler = z.infer<typeof staticHandlerSchema>;
 export type ReturnHandler = z.infer<typeof returnHandlerSchema>;

@@ -6,6 +6,7 @@
 // 4. otherwise the remembered longest prefix.
 import type { Handler, LocationMatch } from '../config/schema.js';
 import { compileNameRegex } from './server-names.js';
+import { NO_REWRITES, type CompiledRewrite } from './rewrite.js';
 
 export interface CompiledLocation {
   readonly match: LocationMatch;
@@ -16,6 +17,8 @@ export interface CompiledLocation {
   readonly implicit: boolean;
   /** nginx `internal`: only internal redirects may select it; a client request gets 404 (pipeline.ts). */
   readonly internal: boolean;
+  /** nginx `rewrite` rules of the location, run after it is chosen (pipeline.ts). */
+  readonly rewrites: readonly CompiledRewrite[];
 }
 
 /** Regex captures, usable as `$1`…`$9` and `$name` in alias and return (like nginx). */
@@ -39,13 +42,17 @@ export interface LocationHit {
 /** Handlers that pass requests on (nginx sets auto_redirect for proxy_pass, uwsgi_pass, fastcgi_pass…). */
 const PASSING = new Set(['proxy', 'uwsgi', 'fastcgi', 'app']);
 
-export function compileLocation(match: LocationMatch, handler: Handler, flags: { implicit?: boolean; internal?: boolean } = {}): CompiledLocation {
+export function compileLocation(
+  match: LocationMatch,
+  handler: Handler,
+  flags: { implicit?: boolean; internal?: boolean; rewrites?: readonly CompiledRewrite[] } = {},
+): CompiledLocation {
   let regex: RegExp | null = null;
   if (match.kind === 'regex' || match.kind === 'regex-i') {
     const re = compileNameRegex(match.path);
     regex = match.kind === 'regex-i' && !re.flags.includes('i') ? new RegExp(re.source, `${re.flags}i`) : re;
   }
-  return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false };
+  return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false, rewrites: flags.rewrites ?? NO_REWRITES };
 }
 
 export function selectLocation(locations: readonly CompiledLocation[], uri: string): LocationHit | null {

@@ -1,11 +1,14 @@
 // One request, in nginx's fixed phase order:
 //   parse target + Host → find site (server-names) → find location (locations)
-//   → rewrite (a `return` location answers here, as nginx's rewrite module does)
+//   (server-level `rewrite` rules run just before that: rewrite.ts)
+//   → rewrite (the location's `rewrite` rules; `last` goes back to "find location";
+//     a `return` location answers here, as nginx's rewrite module does)
 //   → preaccess + access (access/access-phase: limit_req, allow/deny, basic auth) → content (content-handlers)
 //   → log (access-log, when the response closes).
-// Internal redirects (index, try_files fallback, an upstream's X-Accel-Redirect) go back to
-// "find location", at most 10 times like nginx (NGX_HTTP_MAX_URI_CHANGES); only they may select
-// an `internal` location, which answers a client's own request with 404.
+// Internal redirects (index, try_files fallback, an upstream's X-Accel-Redirect) go back to the
+// server rewrites and "find location"; with a location's `last` rewrites, at most 10 times like
+// nginx (NGX_HTTP_MAX_URI_CHANGES); only they (and rewritten URIs) may select an `internal`
+// location, which answers a client's own request with 404.
 import type { AccessLog } from './access-log.js';
 import { AccessPhase } from './access/access-phase.js';
 import { runContentHandler } from './content-handlers.js';
@@ -19,6 +22,7 @@ import { requestLineOf, type ListenerInfo, type RequestContext } from './request
 import { normalizePath, parseRequestTarget } from './request-target.js';
 import { logRequestError, sendErrorPage, sendRedirect } from './respond.js';
 import { encodePath } from './static-files.js';
+import { runRewrites } from './rewrite.js';
 import type { RoutingTable } from './routing-table.js';
 import { applyHttpsPolicy, type TlsPortOf } from './tls/https-policy.js';
 import { normalizeHost, selectByHost } from './server-names.js';
@@ -66,6 +70,8 @@ export function handleRequest(
     location: null,
     captures: NO_CAPTURES,
     internalRedirects: 0,
+    rewritten: false,
+    rewriteBreak: false,
     bodyBytes: 0,
     remoteUser: undefined,
   };
@@ -105,25 +111,48 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     req.setBodyLimit?.(maxBody);
 
     let accessDone = false;
+    let firstSearch = true;
+    // nginx's server rewrite phase runs once the site is known and again after each internal
+    // redirect (ngx_http_internal_redirect restarts there), not after a location's `last`.
+    let serverRewrites = true;
     for (;;) {
+      if (serverRewrites) {
+        serverRewrites = false;
+        if (runRewrites(ctx, site.rewrites) === 'answered') return;
+      }
       const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
       ctx.location = hit.location;
       ctx.captures = hit.captures;
-      if (ctx.internalRedirects === 0) {
-        // nginx's find-config phase, in its order: an `internal` location refuses a client's own
-        // request (404), then client_max_body_size (413), then the auto-redirect below.
-        if (hit.location.internal) return sendErrorPage(ctx, 404);
+      // nginx's find-config phase, in its order: an `internal` location refuses a client's own
+      // request (404; a rewritten one is internal), then client_max_body_size (413), then the auto-redirect below.
+      if (hit.location.internal && ctx.internalRedirects === 0 && !ctx.rewritten) return sendErrorPage(ctx, 404);
+      if (firstSearch) {
+        firstSearch = false;
         if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
       }
       if (hit.slashRedirect) return sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
-      // nginx: find-config → rewrite (`return` answers here) → preaccess (limit_req) → access → content.
+      // nginx: find-config → rewrite (the location's rewrites, then `return`) → preaccess (limit_req) → access → content.
+      const rewrite = runRewrites(ctx, hit.location.rewrites);
+      if (rewrite === 'answered') return;
+      let handler = hit.location.handler;
+      // A `return` after the rewrites still answers when no rule stopped them (`last`, `break`).
+      if (rewrite === 'last' || (rewrite === 'changed' && handler.type !== 'return')) {
+        // nginx's post-rewrite phase: search the locations again, counted with the internal redirects.
+        if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
+          logRequestError(ctx, 'error', `rewrite or internal redirection cycle while processing "${ctx.uri}"`);
+          return sendErrorPage(ctx, 500);
+        }
+        continue;
+      }
+      // `break` stops the rewrite module, `return` included: nginx serves static files from the server's root.
+      if (rewrite === 'break' && handler.type === 'return') handler = site.fallback.handler;
       // Access runs once per request, for the first location that is not a `return` (access-phase.ts).
-      if (!accessDone && hit.location.handler.type !== 'return') {
+      if (!accessDone && handler.type !== 'return') {
         accessDone = true;
         const allowed = access.run(ctx);
         if (allowed !== true && !(await allowed)) return;
       }
-      const result = await runContentHandler(ctx, hit.location.handler);
+      const result = await runContentHandler(ctx, handler);
       if (result.kind === 'done') return;
       const next = normalizePath(result.uri);
       if (next === null || !result.uri.startsWith('/')) {
@@ -136,6 +165,9 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       }
       ctx.uri = next;
       ctx.args = result.args;
+      // ngx_http_internal_redirect: the server rewrites run again, and the location's prefix counts again (valid_location).
+      serverRewrites = true;
+      ctx.rewriteBreak = false;
     }
   } catch (e) {
     logRequestError(ctx, 'error', `internal error: ${(e as Error).stack ?? String(e)}`);

@@ -44,6 +44,16 @@ export interface RequestContext {
   location: CompiledLocation | null;
   captures: Captures;
   internalRedirects: number;
+  /**
+   * A `rewrite` changed the URI (nginx sets r->internal and clears valid_unparsed_uri): an
+   * `internal` location may be chosen, and a proxied request sends the new URI, not the client's.
+   */
+  rewritten: boolean;
+  /**
+   * A `break` rewrite changed the URI in this location (nginx clears r->valid_location): a
+   * proxy_pass with a URI part sends the whole new URI instead of swapping the location's prefix.
+   */
+  rewriteBreak: boolean;
   /** Response body bytes handed to the socket (nginx `$body_bytes_sent`). */
   bodyBytes: number;
   /** The user basic auth accepted (nginx `$remote_user`); set by the access phase. */

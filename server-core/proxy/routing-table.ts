@@ -5,6 +5,7 @@ import type { BerthConfig, Site } from '../config/schema.js';
 import type { RuntimeSettings } from '../contract/ipc.js';
 import { siteListens, type SiteListen } from '../config/site-listens.js';
 import { compileLocation, type CompiledLocation } from './locations.js';
+import { compileRewrites, type CompiledRewrite } from './rewrite.js';
 import { buildNameIndex, selectByHost, type NameEntry, type NameIndex } from './server-names.js';
 import { EMPTY_UPSTREAMS, type UpstreamSet } from './upstream/registry.js';
 import { listenPlan } from './listen-plan.js';
@@ -18,6 +19,8 @@ export interface CompiledSite {
   readonly locations: readonly CompiledLocation[];
   /** Used when no location matches: nginx then serves with the server-level root. */
   readonly fallback: CompiledLocation;
+  /** nginx server-level `rewrite` rules, run before a location is chosen (pipeline.ts). */
+  readonly rewrites: readonly CompiledRewrite[];
   /** nginx `$server_name`: the site's first name. */
   readonly serverName: string;
   /** The site's listens with the default rule applied for this run's ports (config/site-listens.ts). */
@@ -80,6 +83,6 @@ function compileSite(site: Site, runtime: RuntimeSettings): CompiledSite {
   // nginx resolves a relative root against its prefix; Berth's prefix is the data dir.
   const root = site.root === undefined ? null : isAbsolute(site.root) ? site.root : resolve(runtime.dataDir, site.root);
   const fallback = compileLocation({ kind: 'prefix', path: '/' }, { type: 'static', autoindex: false, tryFiles: [], compress: true, addHeaders: {} }, { implicit: true });
-  const locations = site.locations.length === 0 ? [fallback] : site.locations.map((l) => compileLocation(l.match, l.handler, { internal: l.internal }));
-  return { id: site.id, site, root, index: site.index, locations, fallback, serverName: site.names[0] ?? '', listens: siteListens(site, runtime) };
+  const locations = site.locations.length === 0 ? [fallback] : site.locations.map((l) => compileLocation(l.match, l.handler, { internal: l.internal, rewrites: compileRewrites(l.rewrites) }));
+  return { id: site.id, site, root, index: site.index, locations, fallback, rewrites: compileRewrites(site.rewrites), serverName: site.names[0] ?? '', listens: siteListens(site, runtime) };
 }

@@ -440,16 +440,17 @@ function upgradeToken(ctx: RequestContext): string | null {
 /**
  * The request-target sent upstream. With a URI in `url`, nginx swaps the location's prefix in the
  * normalised URI for it; without one, the client's URI goes unchanged, unless an internal
- * redirect (try_files, index) changed it, then the new URI.
+ * redirect (try_files, index) or a rewrite changed it, then the new URI. After a `break` rewrite
+ * in the location nginx ignores the URI part and sends the whole new URI (valid_location).
  */
 export function upstreamTarget(ctx: RequestContext, uri: string | null): string {
-  if (uri !== null) {
+  if (uri !== null && !ctx.rewriteBreak) {
     const loc = ctx.location;
     const prefix = loc && !loc.implicit && loc.match.kind !== 'regex' && loc.match.kind !== 'regex-i' && ctx.uri.startsWith(loc.match.path) ? loc.match.path.length : 0;
     const path = uri + escapeUri(ctx.uri.slice(prefix));
     return ctx.args === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${ctx.args}`;
   }
-  if (ctx.internalRedirects === 0) return requestUri(ctx);
+  if (ctx.internalRedirects === 0 && !ctx.rewritten) return requestUri(ctx);
   return ctx.args === '' ? escapeUri(ctx.uri) : `${escapeUri(ctx.uri)}?${ctx.args}`;
 }
 
