@@ -22,6 +22,20 @@ export function generateConfig(seed: number): BerthConfig {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const maybe = (p = 0.5) => r() < p;
+  // Rewrites draw from their own stream, so adding them left every other drawn value as it was.
+  const rr = rng(seed ^ 0x5eed);
+  const rewrites = () => {
+    if (rr() < 0.6) return {};
+    const rules = [
+      { pattern: '^/old/(.*)$', replacement: '/new/$1' },
+      { pattern: '^/api/v(\\d{1,2})/(.*)$', replacement: '/api/$2?version=$1', flag: 'last' as const },
+      { pattern: '^/(?<slug>[a-z-]+)\\.html$', replacement: '/pages/$slug?', flag: 'break' as const },
+      { pattern: '^', replacement: 'https://x.test$request_uri?', flag: 'permanent' as const },
+      { pattern: '^/tmp/(.*)', replacement: '/t/$1 "quoted";', flag: 'redirect' as const },
+    ];
+    const n = 1 + Math.floor(rr() * 2);
+    return { rewrites: Array.from({ length: n }, () => rules[Math.floor(rr() * rules.length)] as (typeof rules)[number]) };
+  };
 
   const upstreams: NonNullable<BerthConfigInput['upstreams']> = [];
   for (let i = 0; i < int(0, 3); i++) {
@@ -103,7 +117,7 @@ export function generateConfig(seed: number): BerthConfig {
           addHeaders: maybe(0.3) ? { 'X-Frame-Options': 'DENY', 'Cache-Control': 'public, max-age=60' } : {},
         };
       }
-      if (!locations.some((l) => l.match.kind === kind && l.match.path === path)) locations.push({ match: { kind, path }, handler, internal: maybe(0.2) });
+      if (!locations.some((l) => l.match.kind === kind && l.match.path === path)) locations.push({ match: { kind, path }, handler, internal: maybe(0.2), ...rewrites() });
     }
     sites.push({
       id: `site-${i}`,
@@ -120,6 +134,7 @@ export function generateConfig(seed: number): BerthConfig {
       ...(maybe(0.8) ? { root: `/srv/site${i}` } : {}),
       index: pick([['index.html'], ['index.html', 'index.htm']]),
       accessLog: maybe(0.8),
+      ...rewrites(),
       locations,
       ...(tls ? { tls: { certificate: pick(['auto', 'shared-cert']), redirectHttp: maybe(), hstsMaxAgeS: pick([0, 31_536_000]) } } : {}),
       access: {

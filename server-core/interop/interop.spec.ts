@@ -137,13 +137,48 @@ describe('mapping details', () => {
     assert.deepEqual(out.warnings, []);
   });
 
-  it('turns a catch-all rewrite into a return and warns about one it cannot carry', () => {
+  it('carries rewrite rules at server and location level, in order, with their flags', () => {
     const out = importText(`server { server_name a.test; rewrite ^(.*)$ https://b.test$1 permanent; }
-server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id=$1 last; } error_page 404 /404.html; }`);
+server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id=$1 last; rewrite "^/z{2}$" /zz; } error_page 404 /404.html; }`);
     const [a, c] = (out.config.sites ?? []) as BerthConfig['sites'];
-    assert.deepEqual(a?.locations, [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'return', status: 301, body: 'https://b.test$uri$is_args$args' } }]);
+    assert.deepEqual(a?.rewrites, [{ pattern: '^(.*)$', replacement: 'https://b.test$1', flag: 'permanent' }]);
+    assert.equal(a?.locations, undefined);
     assert.equal(c?.locations?.[0]?.handler.type, 'static');
-    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [[2, 'rewrite'], [2, 'error_page']]);
+    assert.deepEqual(c?.locations?.[0]?.rewrites, [
+      { pattern: '^/x/(\\d+)$', replacement: '/y?id=$1', flag: 'last' },
+      { pattern: '^/z{2}$', replacement: '/zz' },
+    ]);
+    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [[2, 'error_page']]);
+  });
+
+  it('warns about rewrites nginx never runs or Berth cannot run, and keeps the rest', () => {
+    const out = importText(`server { server_name a.test;
+  rewrite ^/go$ /there last;
+  rewrite ^/old$ /new permanent;
+  return 404;
+  rewrite ^/after$ /x;
+}
+server { server_name b.test;
+  location / {
+    rewrite ^/(?>a+)$ /b;
+    rewrite ^/a$ /b sometimes;
+    rewrite ^/keep$ /kept;
+    return 403;
+    rewrite ^/late$ /x;
+  }
+}`);
+    const [a, b] = (out.config.sites ?? []) as BerthConfig['sites'];
+    assert.deepEqual(a?.rewrites, [{ pattern: '^/old$', replacement: '/new', flag: 'permanent' }]);
+    assert.deepEqual(a?.locations?.[0]?.handler, { type: 'return', status: 404, body: '' });
+    assert.deepEqual(b?.locations?.[0]?.rewrites, [{ pattern: '^/keep$', replacement: '/kept' }]);
+    assert.deepEqual(b?.locations?.[0]?.handler, { type: 'return', status: 403, body: '' });
+    const byLine = out.warnings.map((w) => [w.line, w.message.replace(/:.*$/, '')]);
+    assert.deepEqual(byLine.map(([l]) => l), [2, 5, 9, 10, 13]);
+    assert.match(out.warnings[0]?.message ?? '', /answers every request of this server with its return/);
+    assert.match(out.warnings[1]?.message ?? '', /never runs: the return before it answers first/);
+    assert.match(out.warnings[2]?.message ?? '', /atomic group `\(\?>…\)` is PCRE-only/);
+    assert.match(out.warnings[3]?.message ?? '', /cannot read "rewrite \^\/a\$ \/b sometimes"/);
+    assert.match(out.warnings[4]?.message ?? '', /never runs/);
   });
 
   it('reads access rules, basic auth, rate limits and TLS (certificate paths become a warning)', () => {

@@ -3,6 +3,7 @@
 // stock params files and a mime.types made from Berth's own MIME table, so the folder is complete
 // and `nginx -t -c DIR/nginx.conf` accepts it. Values Berth keeps but nginx cannot (ids, the
 // certificate a site uses) ride along as `# berth: key=value` comments the importer reads back.
+import { rewriteLines } from './rewrites.js';
 import mime from 'mime-types';
 import type { App, BerthConfig, Handler, Listen, Location, ProxyHandler, Site } from '../../config/schema.js';
 import { siteListens, type SitePorts } from '../../config/site-listens.js';
@@ -211,6 +212,8 @@ function siteBlocks(site: Site, apps: ReadonlyMap<string, App>, options: NginxEx
     out.push(line(1, 'ssl_certificate_key', `${options.certDir}/${certName}/privkey.pem`));
     if (site.tls.hstsMaxAgeS > 0) out.push(line(1, 'add_header', 'Strict-Transport-Security', `max-age=${site.tls.hstsMaxAgeS}`, 'always'));
   }
+  // Server-level rewrites run before a location is chosen; written above the locations.
+  out.push(...rewriteLines(1, site.rewrites));
   for (const loc of site.locations) out.push('', ...locationBlock(loc, site, apps));
   out.push('}');
   if (redirect) out.push('', ...redirectBlock(site, listens, implicit, options, notes));
@@ -256,7 +259,8 @@ function matchArgs(loc: Location): string[] {
 
 function locationBlock(loc: Location, site: Site, apps: ReadonlyMap<string, App>): string[] {
   const head = `    location ${matchArgs(loc).map(nginxWord).join(' ')} {`;
-  return [head, ...(loc.internal ? [line(2, 'internal')] : []), ...handlerLines(loc.handler, site, apps), '    }'];
+  // The rewrites before the handler: before a `return` they run first, as in Berth.
+  return [head, ...(loc.internal ? [line(2, 'internal')] : []), ...rewriteLines(2, loc.rewrites), ...handlerLines(loc.handler, site, apps), '    }'];
 }
 
 function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): string[] {

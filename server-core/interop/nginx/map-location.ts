@@ -62,7 +62,7 @@ export function mapLocationMatch(d: Directive, sink: WarningSink): LocationInput
   }
 }
 
-/** A server- or location-level `return`/catch-all `rewrite`, as a return handler; null when there is none. */
+/** A server- or location-level `return`, as a return handler; null when there is none (rewrites: rewrites.ts). */
 export function mapReturn(scope: Scope, sink: WarningSink): HandlerInput | null {
   const ret = scope.ownList('return').at(0);
   if (ret) {
@@ -75,32 +75,7 @@ export function mapReturn(scope: Scope, sink: WarningSink): HandlerInput | null 
     }
     return { type: 'return', status, body: args[1] ?? '' };
   }
-  for (const rw of scope.ownList('rewrite')) {
-    const mapped = catchAllRewrite(argValues(rw));
-    if (mapped) return mapped;
-    sink.add(rw, 'rewrite', `"rewrite ${argValues(rw).join(' ')}" is not a simple redirect; Berth has no rewrite phase, so it is not carried over (use a return in its own location)`);
-  }
   return null;
-}
-
-/**
- * `rewrite ^(.*)$ https://x$1 permanent;` redirects every URI: the same as
- * `return 301 https://x$uri$is_args$args;` (rewrite appends the query unless the target ends with `?`).
- */
-function catchAllRewrite(args: string[]): HandlerInput | null {
-  const [regex, target, flag] = args;
-  if (regex === undefined || target === undefined || args.length > 3) return null;
-  const external = /^(https?:\/\/|\$scheme)/.test(target);
-  if (flag !== 'permanent' && flag !== 'redirect' && !(flag === undefined && external)) return null;
-  let body: string;
-  if (regex === '^' || regex === '.*' || regex === '^.*$') body = target;
-  else if (regex === '^(.*)$' || regex === '(.*)') body = target.replace(/\$1(?!\d)/g, '$uri');
-  else if (regex === '^/(.*)$' || regex === '^/(.*)') body = target.replace(/\/\$1(?!\d)/g, '$uri');
-  else return null;
-  if (/\$\d/.test(body)) return null;
-  if (body.endsWith('?')) body = body.slice(0, -1);
-  else body += '$is_args$args';
-  return { type: 'return', status: flag === 'permanent' ? 301 : 302, body };
 }
 
 export function mapLocationHandler(d: Directive, scope: Scope, ctx: LocationContext): HandlerInput | null {

@@ -10,6 +10,7 @@ import { argValues, markers, Scope } from './scope.js';
 import { listensAreImplicit, type SitePorts } from '../../config/site-listens.js';
 import { mapLocationHandler, mapLocationMatch, mapReturn, mapStatic, type LocationContext, type LocationInput } from './map-location.js';
 import { parseSize, parseTimeS } from './units.js';
+import { mapRewrites } from './rewrites.js';
 
 export type SiteInput = z.input<typeof siteSchema>;
 
@@ -87,9 +88,11 @@ export function mapServerBlock(block: Directive, http: Scope, ctx: ServerContext
   mapAccess(scope, site, ctx);
   mapTls(scope, site, listens, sink);
 
-  // Locations. A server-level return (or catch-all rewrite) answers before any location is chosen.
+  // Locations. A server-level return answers before any location is chosen; server-level rewrites run before it.
   const locations: LocationInput[] = [];
   const serverReturn = mapReturn(scope, sink);
+  const rewrites = mapRewrites(block.block ?? [], scope, sink, 'server');
+  if (rewrites) site.rewrites = rewrites;
   const blocks = (block.block ?? []).filter((d) => d.block !== null);
   for (const b of blocks) {
     if (b.name !== 'location') continue;
@@ -147,12 +150,15 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   }
   // nginx `internal` (no arguments): only internal redirects reach the location.
   const internal = scope.ownList('internal').length > 0 ? { internal: true } : {};
+  // The rewrite phase comes before access and content (and runs with `return`, in order).
+  const rewrites = mapRewrites(b.block ?? [], scope, ctx.sink, 'location');
+  const own = { ...internal, ...(rewrites ? { rewrites } : {}) };
   if (deniesEveryone(scope)) {
     // `location ~ /\.ht { deny all; }` and friends: Berth's access rules are per site, but a
     // location that refuses every client is nginx's 403 for any request it matches — carried over
     // as such (left out, the location would have served the very files it hides).
     markAll(b, server.used);
-    return [{ match, handler: { type: 'return', status: 403 }, ...internal }];
+    return [{ match, handler: { type: 'return', status: 403 }, ...own }];
   }
   const handler = mapLocationHandler(b, scope, ctx);
   // Berth keeps these per site: a location's own different value cannot be carried over.
@@ -178,7 +184,7 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   }
   if (handler.type === 'static' && handler.root !== undefined) handler.root = absolute(handler.root, b, ctx);
   if (handler.type === 'static' && handler.alias !== undefined) handler.alias = absolute(handler.alias, b, ctx);
-  return [{ match, handler, ...internal }];
+  return [{ match, handler, ...own }];
 }
 
 /** A level's own allow/deny rules in file order: nginx checks them as one ordered list. */
