@@ -1,7 +1,8 @@
 // The config editor in a real Chromium against a real `berth serve` and two real upstream servers:
 // build an upstream and a site (static + proxy) in the dashboard, see a field error, review the
 // diff, apply, send traffic through the proxy (both servers answer), mark a location internal
-// (a browser gets 404, the upstream's X-Accel-Redirect reaches it), roll back from the history
+// (a browser gets 404, the upstream's X-Accel-Redirect reaches it), add rewrites (a PCRE-only
+// regex refused at its field, then a redirect and a `last` rule served), roll back from the history
 // (the proxy location is gone: 404), and switch the editor to 中文.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -198,6 +199,39 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId('nav-upstreams').click();
   });
 
+  it('adds rewrites: a PCRE-only regex is refused at its field; then a site rule redirects and a location rule serves the new URI', async () => {
+    await page.getByTestId('nav-sites').click();
+    await page.getByTestId('site-edit-e2e').click();
+    await page.getByTestId('add-site-rewrite').click();
+    const rule = page.getByTestId('site-rewrites').getByTestId('rewrite-0');
+    await rule.getByTestId('rewrite-pattern').fill('^/old/(?>.*)$');
+    await page.locator(`[data-issue-path="sites.${siteIndex}.rewrites.0.pattern"]`).filter({ hasText: 'atomic group' }).waitFor();
+    assert.equal(await rule.getByTestId('rewrite-pattern').getAttribute('aria-invalid'), 'true');
+    await rule.getByTestId('rewrite-pattern').fill('^/old/(.*)$');
+    await rule.getByTestId('rewrite-replacement').fill('/new/$1');
+    await rule.getByTestId('rewrite-flag').selectOption('permanent');
+    await page.getByTestId('add-rewrite-0').click();
+    const locRule = page.getByTestId('location-rewrites-0').getByTestId('rewrite-0');
+    await locRule.getByTestId('rewrite-pattern').fill('^/home$');
+    await locRule.getByTestId('rewrite-replacement').fill('/index.html');
+    await locRule.getByTestId('rewrite-flag').selectOption('last');
+    await page.getByTestId('preview-toggle').click();
+    await page.getByTestId('nginx-preview').locator('pre', { hasText: 'rewrite ^/old/(.*)$ /new/$1 permanent;' }).waitFor();
+    await page.getByTestId('nginx-preview').locator('pre', { hasText: 'rewrite ^/home$ /index.html last;' }).waitFor();
+    await page.getByTestId('preview-toggle').click();
+    await page.getByTestId('site-rewrites').screenshot({ path: join(resultsDir, 'editor-rewrites-en.png') });
+    const version = await reviewAndApply('e2e: rewrites');
+    await waitForProxyConfig(berth!, version);
+    const moved = await httpRequest({ port: httpPort, host: HOST, path: '/old/page?a=1' });
+    assert.equal(moved.status, 301);
+    assert.equal(moved.headers.location, `http://${HOST}:${httpPort}/new/page?a=1`);
+    const home = await httpRequest({ port: httpPort, host: HOST, path: '/home' });
+    assert.equal(home.status, 200);
+    assert.match(home.body, /static e2e page/);
+    // Back where the next test starts: the live Upstreams page.
+    await page.getByTestId('nav-upstreams').click();
+  });
+
   it('marks a server down from the live table: applied at once, traffic goes to the other one', async () => {
     assert.ok(berth && one);
     const before = (await berth.status()).config.version;
@@ -274,7 +308,7 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId('lang-select').selectOption('zh-CN');
     await page.getByTestId('add-site').filter({ hasText: message(zh, 'sites.add') }).waitFor();
     const afterText = await editor.innerText();
-    for (const key of ['editor.site.basics', 'editor.site.listen', 'editor.site.locations', 'editor.site.addLocation', 'editor.site.access', 'editor.site.limits', 'editor.handlerType.label']) {
+    for (const key of ['editor.site.basics', 'editor.site.listen', 'editor.rewrite.siteTitle', 'editor.site.locations', 'editor.site.addLocation', 'editor.site.access', 'editor.site.limits', 'editor.handlerType.label']) {
       assert.ok(afterText.includes(message(zh, key)), `the editor does not show "${message(zh, key)}" (${key})`);
       assert.ok(!afterText.includes(message(en, key)), `the editor still shows "${message(en, key)}" (${key})`);
     }
