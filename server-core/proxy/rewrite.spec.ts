@@ -7,11 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Rewrite } from '../config/schema.js';
+import { appBackends } from './app-protocols/backends.js';
+import { decodeParams, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, record, RecordReader } from './app-protocols/fastcgi-records.js';
 import { ProxyServer } from './proxy-server.js';
 import { compileRewrite, escapeArgs, unescapeForRedirect } from './rewrite.js';
 import { get, testConfig } from './spec-support.js';
+import { configSchema } from '../config/schema.js';
 
 type Flag = Rewrite['flag'];
 const rw = (pattern: string, replacement: string, flag: Flag = 'none'): Rewrite => ({ pattern, replacement, flag });
@@ -194,5 +198,71 @@ describe('rewrite rules', () => {
 
   it('refuses a regex JavaScript cannot run, naming the construct', () => {
     assert.throws(() => compileRewrite(rw('^/(?>a+)$', '/b')), /atomic group/);
+  });
+});
+
+/** A FastCGI responder that answers with the params it was sent (one request per connection). */
+function paramsEchoServer(): Server {
+  return createServer((socket) => {
+    const reader = new RecordReader();
+    const params: Buffer[] = [];
+    socket.on('data', (chunk) => {
+      reader.feed(chunk, (r) => {
+        if (r.type === FCGI_PARAMS) params.push(Buffer.from(r.content));
+        if (r.type !== FCGI_STDIN || r.content.length > 0) return;
+        const seen = decodeParams(Buffer.concat(params));
+        const text = ['DOCUMENT_URI', 'SCRIPT_NAME', 'REQUEST_URI', 'QUERY_STRING'].map((k) => `${k}=${seen.get(k) ?? ''}`).join(' ');
+        socket.end(Buffer.concat([record(FCGI_STDOUT, r.requestId, Buffer.from(`Content-Type: text/plain\r\n\r\n${text}`)), record(FCGI_STDOUT, r.requestId, Buffer.alloc(0)), record(FCGI_END_REQUEST, r.requestId, Buffer.alloc(8))]));
+      });
+    });
+  });
+}
+
+describe('rewrite feeding FastCGI (the WordPress-style front controller)', () => {
+  let dir = '';
+  let proxy: ProxyServer;
+  let fcgi: Server;
+  let port = 0;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-rewrite-fcgi-'));
+    await writeFile(join(dir, 'index.php'), '<?php // the front controller');
+    fcgi = paramsEchoServer();
+    await new Promise<void>((r) => fcgi.listen(0, '127.0.0.1', r));
+    const fcgiPort = (fcgi.address() as { port: number }).port;
+    const config = configSchema.parse({
+      schemaVersion: 1,
+      settings: { httpPort: 0, httpsPort: 0 },
+      upstreams: [{ id: 'php', protocol: 'fastcgi', servers: [{ address: `127.0.0.1:${fcgiPort}` }] }],
+      sites: [
+        {
+          id: 'wp',
+          names: ['a.test'],
+          root: dir,
+          locations: [
+            { match: { kind: 'prefix', path: '/blog/' }, handler: { type: 'static' }, rewrites: [rw('^/blog/(.*)$', '/index.php?q=$1', 'last')] },
+            { match: { kind: 'regex', path: '\\.php$' }, handler: { type: 'fastcgi', upstream: 'php', root: dir } },
+          ],
+        },
+      ],
+    });
+    // The uwsgi/FastCGI handlers reach their upstreams through the process's app backends.
+    appBackends.setConfig(config);
+    proxy = new ProxyServer({ warn: () => undefined });
+    const detail = await proxy.start({ dataDir: dir, logDir: join(dir, 'logs'), httpPort: 0, httpsPort: 0, bindAddresses: ['127.0.0.1'] }, config, 1);
+    port = detail.listening[0]?.port ?? 0;
+  });
+
+  after(async () => {
+    await proxy.stop(1000);
+    appBackends.close();
+    await new Promise<void>((r) => fcgi.close(() => r()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the params carry the rewritten URI and args; REQUEST_URI stays the client\'s', async () => {
+    const r = await get(port, '/blog/2024/hello?page=2');
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'DOCUMENT_URI=/index.php SCRIPT_NAME=/index.php REQUEST_URI=/blog/2024/hello?page=2 QUERY_STRING=q=2024/hello&page=2');
   });
 });
