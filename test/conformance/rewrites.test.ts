@@ -48,6 +48,8 @@ function configFor(port: number, upstream: number, root: string): string {
             rewrite ^/a/enc/(.*)$ /echo/q?v=$1 last;
             rewrite ^/a/encr/(.*)$ /echo/$1 redirect;
             rewrite "^/a/(?<word>[a-z]{2,})-named$" /echo/$word last;
+            rewrite ^/a/nolead$ echo/x last;
+            rewrite ^/a/empty$ ? last;
             return 200 "fallthrough uri=$uri\\n";
         }
         location /b/ { rewrite ^/b/loop$ /a/loop last; }
@@ -94,6 +96,8 @@ const corpus: CorpusCase[] = [
   { name: 'last eleven times is 500', path: '/M' },
   { name: 'last ten times (other chain) is served', path: '/Mx' },
   { name: 'a last loop between two locations is 500', path: '/a/loop' },
+  { name: 'a URI without a leading slash matches no location', path: '/a/nolead' },
+  { name: 'an empty rewritten URI is 500', path: '/a/empty?x=1' },
   { name: 'static break maps the new URI under the root', path: '/st/x.txt' },
   { name: 'static break to a missing file', path: '/st/none.txt' },
   { name: 'break before return serves static files', path: '/ret/b.txt' },
