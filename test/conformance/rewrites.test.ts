@@ -53,6 +53,8 @@ function configFor(port: number, upstream: number, root: string): string {
             return 200 "fallthrough uri=$uri\\n";
         }
         location /b/ { rewrite ^/b/loop$ /a/loop last; }
+        location ~ ^/cap/(\\w+)$ { rewrite ^/nomatch$ /x; return 200 "capture after a failed rewrite=[$1]\\n"; }
+        location ~ ^/capkeep/(\\w+)$ { return 200 "location capture=[$1]\\n"; }
         location /hidden { internal; return 200 "hidden reached\\n"; }
         location /st/ { rewrite ^/st/(.*)$ /v2/$1 break; }
         location /ret/ { rewrite ^/ret/(.*)$ /files/$1 break; return 403; }
@@ -98,6 +100,8 @@ const corpus: CorpusCase[] = [
   { name: 'a last loop between two locations is 500', path: '/a/loop' },
   { name: 'a URI without a leading slash matches no location', path: '/a/nolead' },
   { name: 'an empty rewritten URI is 500', path: '/a/empty?x=1' },
+  { name: 'a failed rewrite match clears the numbered captures', path: '/cap/abc' },
+  { name: 'a regex location\'s captures without rewrites', path: '/capkeep/abc' },
   { name: 'static break maps the new URI under the root', path: '/st/x.txt' },
   { name: 'static break to a missing file', path: '/st/none.txt' },
   { name: 'break before return serves static files', path: '/ret/b.txt' },
