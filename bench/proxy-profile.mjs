@@ -3,7 +3,7 @@
 // The worker is forked the way the supervisor runs it (dist/server-core/proxy/worker.js, IPC
 // channel, `init` message) with `--cpu-prof`; the upstream is a Debian nginx on loopback serving
 // 100 B. Prints req/s, worker CPU µs per request, and the top functions by self time.
-//   node bench/proxy-profile.mjs [--seconds 8] [--connections 50] [--top 40] [--path /p/small] [--no-prof] [--perf] [--compare script.mjs] [--worker-flags "…"]
+//   node bench/proxy-profile.mjs [--seconds 8] [--connections 50] [--top 40] [--path /p/small] [--no-prof] [--perf [--categories]] [--compare script.mjs] [--worker-flags "…"]
 // --perf: samples the worker with Linux `perf` instead (on-CPU time only, kernel included, JS
 // frames named through --perf-basic-prof): the V8 profile counts wall time, so a process
 // preempted inside a write() looks like it spent that time writing.
@@ -178,6 +178,32 @@ if (perf) {
   if (argv.includes('--children')) {
     const ch = spawnSync('perf', ['report', '-i', perfData, '--children', '--sort', 'sym', '--stdio', '-g', 'none', '--percent-limit', '1.5'], { maxBuffer: 1 << 26 }).stdout.toString();
     console.log(ch.split('\n').filter((l) => l.includes('JS:') || l.includes('uv_') || l.includes('Builtins_Run')).slice(0, 80).join('\n'));
+  }
+  if (argv.includes('--categories')) {
+    // Self time summed by kind of code: where the user-space share goes, beyond the top symbols.
+    const all = spawnSync('perf', ['report', '-i', perfData, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none', '--percent-limit', '0'], { maxBuffer: 1 << 28 }).stdout.toString();
+    const kinds = [
+      ['kernel', (d) => d.includes('kernel')],
+      ['JS optimized (*)', (d, s) => s.startsWith('JS:*')],
+      ['JS baseline/interpreted', (d, s) => s.startsWith('JS:')],
+      ['V8 builtins', (d, s) => s.startsWith('Builtins_')],
+      ['V8 runtime (C++)', (d, s) => s.startsWith('v8::')],
+      ['Node C++ (node::)', (d, s) => s.startsWith('node::')],
+      ['libuv', (d, s) => s.startsWith('uv_') || s.startsWith('uv__')],
+      ['libc', (d) => d.startsWith('libc')],
+      ['other', () => true],
+    ];
+    const sums = new Map(kinds.map(([k]) => [k, 0]));
+    for (const line of all.split('\n')) {
+      const m = /^\s*([\d.]+)%\s+(.+?)\s+\[[.k]\]\s+(.*)$/.exec(line);
+      if (!m) continue;
+      const [, pct, d, sym] = m;
+      const kind = kinds.find(([, test]) => test(d, sym.trim()));
+      sums.set(kind[0], sums.get(kind[0]) + Number(pct));
+    }
+    for (const [k, v] of sums) console.log(`  ${k.padEnd(26)} ${v.toFixed(1)}%`);
+    const prefix = arg('--category-top', null);
+    if (prefix) for (const line of all.split('\n').filter((l) => l.includes(prefix)).slice(0, 25)) console.log(line);
   }
   const dso = spawnSync('perf', ['report', '-i', perfData, '--no-children', '--sort', 'dso', '--stdio', '-g', 'none', '--percent-limit', '1'], { maxBuffer: 1 << 26 }).stdout.toString();
   console.log(dso.split('\n').filter((l) => l.trim() && !l.startsWith('#')).join('\n'));

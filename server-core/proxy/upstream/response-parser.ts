@@ -253,8 +253,8 @@ export class ResponseParser {
       rawHeaders.push(name, value);
       // Only three names matter here, compared without lowercasing (sameLower checks the length first).
       if (sameLower(name, 'content-length')) {
-        // Repeated or listed values must all agree (RFC 9110 §8.6).
-        for (const part of value.split(',')) {
+        // Repeated or listed values must all agree (RFC 9110 §8.6). One value (nearly always) needs no split.
+        for (const part of value.includes(',') ? value.split(',') : [value]) {
           const v = part.trim();
           if (!/^\d{1,15}$/.test(v)) throw invalidHead();
           const n = Number(v);
