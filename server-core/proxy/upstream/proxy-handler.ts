@@ -360,7 +360,7 @@ class ProxyRequestRun implements ResponseSink {
     const lastHead = this.lastUpgradeHead;
     let text = `HTTP/1.1 101 ${lastHead?.statusMessage || 'Switching Protocols'}\r\nServer: ${SERVER_HEADER}\r\n`;
     if (lastHead) for (const [, { name, values }] of responseHeaders(lastHead.rawHeaders, this.p.hidden, false)) for (const v of values) text += `${name}: ${v}\r\n`;
-    const reply = lastHead ? headerValue(lastHead.rawHeaders, 'upgrade') : null;
+    const reply = lastHead ? rawHeader(lastHead.rawHeaders, 'upgrade') : undefined;
     text += `Connection: upgrade\r\nUpgrade: ${reply ?? this.upgrade}\r\n\r\n`;
     this.responseEnded = true;
     client.write(text, 'latin1');
@@ -388,11 +388,6 @@ class ProxyRequestRun implements ResponseSink {
 function redirectOf(p: PreparedProxy, group: UpstreamGroup, ctx: RequestContext): RedirectRewrite | null {
   if (p.redirect?.group !== group) p.redirect = { group, rewrite: defaultRedirect(group.spec.proxyHost, p.uri, ctx.location) };
   return p.redirect.rewrite;
-}
-
-function headerValue(rawHeaders: readonly string[], lower: string): string | null {
-  for (let i = 0; i < rawHeaders.length; i += 2) if ((rawHeaders[i] ?? '').toLowerCase() === lower) return rawHeaders[i + 1] ?? null;
-  return null;
 }
 
 function logUpstreamError(ctx: RequestContext, message: string, upstream: string | null): void {
