@@ -5,7 +5,7 @@ import { configSchema } from '../../server-core/config/schema.js';
 import { countChanges, diffHunks, diffLines } from '../src/editor/line-diff.js';
 import { countByIndex, indexUnder, issuesAt, nearestField } from '../src/editor/issue-paths.js';
 import { formatPairs, formatWords, parsePairs, parseWords } from '../src/editor/text-lists.js';
-import { HANDLER_TYPES, freeId, newHandler, newSite, newUpstream } from '../src/editor/defaults.js';
+import { HANDLER_TYPES, PASSING_TYPES, freeId, newErrorPage, newHandler, newLocation, newSite, newUpstream } from '../src/editor/defaults.js';
 
 /** Applying the diff's new side must give the new text, its old side the old text. */
 function sides(lines: ReturnType<typeof diffLines>): { old: string[]; new: string[] } {
@@ -105,12 +105,19 @@ describe('new objects', () => {
   it('are exactly what the schema fills in (no diff noise after a round trip)', () => {
     const upstream = newUpstream('backend');
     const sites = [newSite('demo')];
-    sites[0]!.locations = HANDLER_TYPES.map((type, i) => ({ match: { kind: 'prefix', path: `/${i}` }, handler: newHandler(type, 'backend'), internal: false }));
+    sites[0]!.locations = HANDLER_TYPES.map((type, i) => ({ ...newLocation(`/${i}`), handler: newHandler(type, 'backend') }));
+    // An error page of the site's and one of a location's own.
+    sites[0]!.errorPages = [newErrorPage()];
+    sites[0]!.locations[0]!.errorPages = [{ ...newErrorPage(), response: 'page' }];
     // An app location starts without an app: the user must choose one (the schema refuses an empty id).
     for (const l of sites[0]!.locations) if (l.handler.type === 'app') l.handler.app = 'demo-app';
     const config = { schemaVersion: 1 as const, settings: { httpPort: 8080, httpsPort: 8443 }, sites, upstreams: [upstream], apps: [] };
     const parsed = configSchema.parse(JSON.parse(JSON.stringify(config)));
     assert.deepEqual(JSON.parse(JSON.stringify(parsed)), JSON.parse(JSON.stringify(config)));
+  });
+
+  it('passing handler types are the ones the validator lets intercept upstream errors', () => {
+    assert.deepEqual([...PASSING_TYPES].sort(), ['app', 'fastcgi', 'proxy', 'uwsgi']);
   });
 
   it('freeId adds -2, -3… to a taken id', () => {

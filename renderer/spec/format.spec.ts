@@ -56,6 +56,7 @@ describe('siteNameLinks', () => {
     index: ['index.html'],
     accessLog: true,
     locations: [],
+    errorPages: [],
     access: { rules: [] },
     limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
   };

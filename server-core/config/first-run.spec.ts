@@ -34,6 +34,7 @@ describe('demoConfig', () => {
         index: ['index.html'],
         accessLog: true,
         locations: [],
+        errorPages: [],
         tls: { certificate: 'auto', redirectHttp: false, hstsMaxAgeS: 0 },
         access: { rules: [] },
         limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },

@@ -158,16 +158,60 @@ export const rewriteSchema = z.strictObject({
   flag: z.enum(['none', 'last', 'break', 'redirect', 'permanent']).default('none'),
 });
 
+/** A status an error page may replace: nginx takes 300–599 and refuses 499 (its "client closed the request", never sent). */
+const errorPageCode = z
+  .number({ error: 'a status code is a number such as 404' })
+  .int('a status code is a whole number')
+  .min(300, 'an error page replaces a status from 300 to 599')
+  .max(599, 'an error page replaces a status from 300 to 599')
+  .refine((n) => n !== 499, '499 is never sent (nginx logs it when the client closed the connection); nginx refuses an error page for it');
+
+/**
+ * nginx `error_page CODE… [=[RESPONSE]] TARGET`: the answer Berth gives instead of its own page for
+ * those statuses — the ones it makes itself (404 of a missing file, 403, 405, 413, 502/504 from an
+ * upstream, deny, basic auth, limit_req, `return CODE` without text…), and an upstream's own when
+ * the location has `interceptErrors`. An error while serving the page gets the built-in page
+ * (nginx's `recursive_error_pages off`).
+ */
+export const errorPageSchema = z.strictObject({
+  /** The statuses this page replaces (300–599). */
+  codes: z.array(errorPageCode).min(1, 'an error page needs at least one status code'),
+  /**
+   * A URI (`/50x.html`, may carry `?args` and $variables): an internal redirect to it, which may
+   * select an `internal` location; the method becomes GET (HEAD stays HEAD) and the request's own
+   * args are dropped. Anything else (`https://example.test/oops`): a redirect there, 302 unless
+   * `response` is 301, 302, 303, 307 or 308. Named locations (`@name`) are not in Berth's model.
+   */
+  target: z.string().min(1, 'an error page needs a target: a URI such as /50x.html, or a URL to redirect to'),
+  /**
+   * nginx `=CODE`: the status the page is sent with; `page` is nginx's bare `=`: the status of the
+   * page's own answer (a proxied page's upstream status, 200 for a file). Absent: the original error's status.
+   */
+  response: z.union([z.literal('page'), z.number({ error: 'a response code is a number such as 200, or `page`' }).int('a status code is a whole number').min(200, 'a response code is from 200 to 599').max(599, 'a response code is from 200 to 599')]).optional(),
+});
+
 export const locationSchema = z.strictObject({
   match: locationMatchSchema,
   handler: handlerSchema,
   /**
    * nginx `internal`: a client request that selects this location gets 404; only internal
-   * redirects reach it (X-Accel-Redirect from an upstream, try_files fallback, index). Default false.
+   * redirects reach it (X-Accel-Redirect from an upstream, try_files fallback, index, error pages). Default false.
    */
   internal: z.boolean().default(false),
   /** nginx `rewrite` inside the location, in order: run after the location is chosen, before access and content (and before a `return`). */
   rewrites: z.array(rewriteSchema).optional(),
+  /**
+   * nginx `error_page` in a location: its own list replaces the site's whole list (nginx does not
+   * merge them). Absent or empty: the site's error pages apply.
+   */
+  errorPages: z.array(errorPageSchema).optional(),
+  /**
+   * nginx `proxy_intercept_errors` / `uwsgi_intercept_errors` / `fastcgi_intercept_errors`: an
+   * upstream answer whose status has an error page here is replaced by that page (only
+   * WWW-Authenticate of a 401 is kept); other answers pass through. Proxy, uwsgi, FastCGI and app
+   * locations only. Default false: upstream answers always pass through.
+   */
+  interceptErrors: z.boolean().default(false),
 });
 
 export const tlsSchema = z.strictObject({
@@ -221,6 +265,8 @@ export const siteSchema = z.strictObject({
   rewrites: z.array(rewriteSchema).optional(),
   /** nginx `location` blocks. A site with none serves its root as static files. */
   locations: z.array(locationSchema).default([]),
+  /** nginx `error_page` at server level: every location without its own list uses these. Default none. */
+  errorPages: z.array(errorPageSchema).default([]),
   /** Certificates for this site's TLS ports. Required when a listen entry has `tls`. */
   tls: tlsSchema.optional(),
   /** nginx `allow`/`deny` and `auth_basic`. */
@@ -344,6 +390,7 @@ export type Listen = z.infer<typeof listenSchema>;
 export type Location = z.infer<typeof locationSchema>;
 export type Rewrite = z.infer<typeof rewriteSchema>;
 export type LocationMatch = z.infer<typeof locationMatchSchema>;
+export type ErrorPage = z.infer<typeof errorPageSchema>;
 export type StaticHandler = z.infer<typeof staticHandlerSchema>;
 export type ReturnHandler = z.infer<typeof returnHandlerSchema>;
 export type Handler = z.infer<typeof handlerSchema>;

@@ -6,6 +6,7 @@ import type { ValidationIssue } from '../contract/api.js';
 import { checkAccessRules, checkHtpasswdFiles } from './access-checks.js';
 import { checkAppLocations, checkApps } from './app-checks.js';
 import { checkCapabilities } from './capabilities.js';
+import { checkErrorPages } from './error-page-checks.js';
 import { checkAddHeaders } from './static-checks.js';
 import { checkProxyTargets, checkUpstreamGroups } from './upstream-checks.js';
 import { siteListens } from './site-listens.js';
@@ -350,6 +351,7 @@ export const semanticChecks: readonly SemanticCheck[] = [
   checkAccessRules,
   checkHtpasswdFiles,
   checkAddHeaders,
+  checkErrorPages,
   checkUpstreamGroups,
   checkProxyTargets,
   checkApps,

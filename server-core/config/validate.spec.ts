@@ -275,6 +275,64 @@ describe('validateConfig: semantic checks', () => {
   });
 });
 
+describe('validateConfig: error pages', () => {
+  const pages = (errorPages: unknown) => config([site('a', { errorPages } as Partial<SiteInput>)]);
+
+  it('accepts nginx\'s forms: codes, a URI or URL target, `=CODE` and `=` (page); a location\'s own list is optional', () => {
+    const result = validateConfig(
+      config([
+        site('a', {
+          errorPages: [
+            { codes: [404], target: '/404.html' },
+            { codes: [500, 502, 503, 504], target: '/50x.html?from=$uri', response: 200 },
+            { codes: [403], target: 'https://example.test/denied', response: 'page' },
+          ],
+          locations: [
+            { match: { kind: 'exact', path: '/50x.html' }, handler: { type: 'static' }, internal: true },
+            { match: { kind: 'prefix', path: '/api/' }, handler: { type: 'proxy', url: 'http://127.0.0.1:3000' }, interceptErrors: true, errorPages: [{ codes: [404], target: '/404.html' }] },
+          ],
+        }),
+      ]),
+    );
+    assert.ok(result.ok, result.ok ? '' : formatIssues(result.issues));
+    assert.equal(result.config.sites[0]?.locations[0]?.errorPages, undefined);
+    assert.equal(result.config.sites[0]?.locations[0]?.interceptErrors, false);
+    const plain = validateConfig(config([site('b')]));
+    assert.deepEqual(plain.ok ? plain.config.sites[0]?.errorPages : null, []);
+  });
+
+  it('refuses statuses nginx refuses (outside 300–599, 499) at the code', () => {
+    assertOneIssue(pages([{ codes: [404, 200], target: '/x' }]), 'sites.0.errorPages.0.codes.1', /from 300 to 599/);
+    assertOneIssue(pages([{ codes: [499], target: '/x' }]), 'sites.0.errorPages.0.codes.0', /499/);
+    assertOneIssue(pages([{ codes: [], target: '/x' }]), 'sites.0.errorPages.0.codes', /at least one status code/);
+    assertOneIssue(pages([{ codes: [497], target: 'https://$host$request_uri' }]), 'sites.0.errorPages.0.codes.0', /before any site is chosen/);
+  });
+
+  it('refuses named locations, an empty target, line breaks, and spaces in a URL', () => {
+    assertOneIssue(pages([{ codes: [404], target: '@fallback' }]), 'sites.0.errorPages.0.target', /named location.*Berth does not have/);
+    assertOneIssue(pages([{ codes: [404], target: '' }]), 'sites.0.errorPages.0.target', /needs a target/);
+    assertOneIssue(pages([{ codes: [404], target: '/a\nb' }]), 'sites.0.errorPages.0.target', /line breaks/);
+    assertOneIssue(pages([{ codes: [404], target: 'https://x.test/a b' }]), 'sites.0.errorPages.0.target', /spaces/);
+    // A URI may hold a space (an internal redirect, not a header).
+    assert.ok(validateConfig(pages([{ codes: [404], target: '/a b.html' }])).ok);
+  });
+
+  it('refuses a response code with no body or out of range', () => {
+    assertOneIssue(pages([{ codes: [404], target: '/x', response: 204 }]), 'sites.0.errorPages.0.response', /carries no body/);
+    assertOneIssue(pages([{ codes: [404], target: '/x', response: 100 }]), 'sites.0.errorPages.0.response', /from 200 to 599/);
+  });
+
+  it('checks a location\'s own list, and interceptErrors only where an upstream answers', () => {
+    const locations = [
+      { match: { kind: 'prefix' as const, path: '/s/' }, handler: { type: 'static' as const }, interceptErrors: true },
+      { match: { kind: 'prefix' as const, path: '/r/' }, handler: { type: 'return' as const, status: 404 }, errorPages: [{ codes: [404], target: '@x' }] },
+    ];
+    const issues = issuesOf(config([site('a', { locations })]));
+    assert.deepEqual(issues.map((i) => i.path), ['sites.0.locations.0.interceptErrors', 'sites.0.locations.1.errorPages.0.target']);
+    assert.match(issues[0]?.message ?? '', /proxy, uwsgi, FastCGI and app locations/);
+  });
+});
+
 describe('formatIssues', () => {
   it('prints one indented line per issue', () => {
     assert.equal(

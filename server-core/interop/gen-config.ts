@@ -76,6 +76,17 @@ export function generateConfig(seed: number): BerthConfig {
     });
   }
 
+  // nginx error_page entries: codes, a URI (with args and variables nginx knows) or a URL, an optional `=`/`=CODE`.
+  const errorPages = () =>
+    Array.from({ length: int(1, 2) }, () => {
+      const response = pick([undefined, undefined, 'page', 200, 301, 404] as const);
+      return {
+        codes: pick([[404], [500, 502, 503, 504], [403, 404], [401], [413]]),
+        target: pick(['/50x.html', '/errors/404.html?from=$uri', 'https://status.example.test/down', '/err/$host']),
+        ...(response !== undefined ? { response } : {}),
+      };
+    });
+
   const sites: NonNullable<BerthConfigInput['sites']> = [];
   for (let i = 0; i < int(1, 4); i++) {
     const tls = maybe(0.3);
@@ -117,7 +128,10 @@ export function generateConfig(seed: number): BerthConfig {
           addHeaders: maybe(0.3) ? { 'X-Frame-Options': 'DENY', 'Cache-Control': 'public, max-age=60' } : {},
         };
       }
-      if (!locations.some((l) => l.match.kind === kind && l.match.path === path)) locations.push({ match: { kind, path }, handler, internal: maybe(0.2), ...rewrites() });
+      const passing = handler.type === 'proxy' || handler.type === 'uwsgi' || handler.type === 'fastcgi' || handler.type === 'app';
+      const own = maybe(0.2) ? { errorPages: errorPages() } : {};
+      const intercept = passing && maybe(0.3) ? { interceptErrors: true } : {};
+      if (!locations.some((l) => l.match.kind === kind && l.match.path === path)) locations.push({ match: { kind, path }, handler, internal: maybe(0.2), ...rewrites(), ...own, ...intercept });
     }
     sites.push({
       id: `site-${i}`,
@@ -136,6 +150,7 @@ export function generateConfig(seed: number): BerthConfig {
       accessLog: maybe(0.8),
       ...rewrites(),
       locations,
+      ...(maybe(0.4) ? { errorPages: errorPages() } : {}),
       ...(tls ? { tls: { certificate: pick(['auto', 'shared-cert']), redirectHttp: maybe(), hstsMaxAgeS: pick([0, 31_536_000]) } } : {}),
       access: {
         rules: maybe(0.3) ? [{ action: 'allow', source: '127.0.0.1' }, { action: 'allow', source: '10.0.0.0/8' }, { action: 'deny', source: 'all' }] : [],

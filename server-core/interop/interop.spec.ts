@@ -131,7 +131,7 @@ describe('mapping details', () => {
     const [proxy, ret, img] = c.sites[0]?.locations ?? [];
     // The recipe lines equal to Berth's own forwarding headers are implied (nginx/forwarding.ts).
     assert.deepEqual(proxy?.handler, { type: 'proxy', upstream: 'api', setHeaders: { 'X-Client': '$remote_addr' }, hideHeaders: [], connectTimeoutS: 60, readTimeoutS: 300, sendTimeoutS: 60, websocket: true });
-    assert.deepEqual(ret, { match: { kind: 'exact', path: '/old' }, handler: { type: 'return', status: 301, body: '/new' }, internal: false });
+    assert.deepEqual(ret, { match: { kind: 'exact', path: '/old' }, handler: { type: 'return', status: 301, body: '/new' }, internal: false, interceptErrors: false });
     assert.deepEqual(img?.match, { kind: 'regex-i', path: '\\.(png|jpg)$' });
     assert.equal(img?.handler.type === 'static' && img.handler.expiresS, 30 * 86400);
     assert.deepEqual(out.warnings, []);
@@ -148,7 +148,9 @@ server { server_name c.test; root /srv/c; location / { rewrite ^/x/(\\d+)$ /y?id
       { pattern: '^/x/(\\d+)$', replacement: '/y?id=$1', flag: 'last' },
       { pattern: '^/z{2}$', replacement: '/zz' },
     ]);
-    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [[2, 'error_page']]);
+    // error_page is carried over too (the site's error pages).
+    assert.deepEqual(c?.errorPages, [{ codes: [404], target: '/404.html' }]);
+    assert.deepEqual(out.warnings, []);
   });
 
   it('warns about rewrites nginx never runs or Berth cannot run, and keeps the rest', () => {
@@ -180,6 +182,69 @@ server { server_name b.test;
     assert.match(out.warnings[3]?.message ?? '', /cannot read "rewrite \^\/a\$ \/b sometimes"/);
     assert.match(out.warnings[4]?.message ?? '', /never runs/);
   });
+
+  it('reads error_page as nginx does: codes, `=`/`=CODE`, URI or URL targets; a location\'s own list replaces the site\'s; *_intercept_errors per module', () => {
+    // The stock server block of CentOS/Fedora and nginx.org packages.
+    const out = importText(`http {
+  error_page 404 /http-404.html;
+  upstream api { server 127.0.0.1:3000; }
+  server {
+    listen 8080; server_name e.test; root /srv/e;
+    error_page 404 /404.html;
+    error_page 500 502 503 504 /50x.html;
+    location = /50x.html { internal; }
+    location /ok/ { error_page 404 =200 /empty.gif; error_page 403 = /fallback?from=$uri; error_page 410 =301 https://example.test/gone; }
+    location /api/ { proxy_pass http://api; proxy_intercept_errors on; }
+    location /py/ { uwsgi_pass 127.0.0.1:8001; uwsgi_intercept_errors on; proxy_intercept_errors on; }
+    location /php/ { fastcgi_pass 127.0.0.1:9000; }
+    location /hidden/ { deny all; error_page 403 /403.html; }
+  }
+  server { listen 8080; server_name inherit.test; root /srv/i; fastcgi_intercept_errors on; location ~ \\.php$ { fastcgi_pass 127.0.0.1:9000; } }
+}`);
+    assert.deepEqual(out.issues, []);
+    const [e, inherit] = (out.valid as BerthConfig).sites;
+    assert.deepEqual(e?.errorPages, [{ codes: [404], target: '/404.html' }, { codes: [500, 502, 503, 504], target: '/50x.html' }]);
+    const byPath = new Map(e?.locations.map((l) => [l.match.path, l]));
+    assert.equal(byPath.get('/50x.html')?.internal, true);
+    assert.equal(byPath.get('/50x.html')?.errorPages, undefined, 'no list of its own: the site\'s apply');
+    assert.deepEqual(byPath.get('/ok/')?.errorPages, [
+      { codes: [404], target: '/empty.gif', response: 200 },
+      { codes: [403], target: '/fallback?from=$uri', response: 'page' },
+      { codes: [410], target: 'https://example.test/gone', response: 301 },
+    ]);
+    assert.deepEqual([...byPath.values()].map((l) => [l.match.path, l.interceptErrors]), [
+      ['/50x.html', false], ['/ok/', false], ['/api/', true], ['/py/', true], ['/php/', false], ['/hidden/', false],
+    ]);
+    assert.deepEqual(byPath.get('/hidden/'), { match: { kind: 'prefix', path: '/hidden/' }, handler: { type: 'return', status: 403, body: '' }, internal: false, errorPages: [{ codes: [403], target: '/403.html' }], interceptErrors: false });
+    // Inherited from the server, and http's error_page by the server without its own list, as nginx merges them.
+    assert.equal(inherit?.locations[0]?.interceptErrors, true);
+    assert.deepEqual(inherit?.errorPages, [{ codes: [404], target: '/http-404.html' }]);
+    // A switch of another module does nothing.
+    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive, w.message]), [[11, 'proxy_intercept_errors', 'has no effect here in Berth; not carried over']]);
+  });
+
+  it('leaves out what nginx refuses in error_page, named locations and the statuses answered before a site is chosen, with a warning each', () => {
+    const out = importText(`server { listen 8080; server_name w.test; root /srv/w;
+  error_page 404 @fallback;
+  error_page 499 /x.html;
+  error_page 200 /x.html;
+  error_page = /x.html;
+  error_page 404 =abc /x.html;
+  error_page 404 =204 /x.html;
+  error_page /only-target;
+  error_page 497 https://$host$request_uri;
+  error_page 497 500 /50x.html;
+  recursive_error_pages on;
+}`);
+    assert.deepEqual(out.issues, []);
+    assert.deepEqual((out.valid as BerthConfig).sites[0]?.errorPages, [{ codes: [500], target: '/50x.html' }]);
+    assert.deepEqual(out.warnings.map((w) => [w.line, w.directive]), [
+      [2, 'error_page'], [3, 'error_page'], [4, 'error_page'], [5, 'error_page'], [6, 'error_page'], [7, 'error_page'], [8, 'error_page'], [9, 'error_page'], [10, 'error_page'], [11, 'recursive_error_pages'],
+    ], out.warnings.map(formatWarning).join('\n'));
+    assert.match(out.warnings[0]?.message ?? '', /named location/);
+    assert.match(out.warnings[8]?.message ?? '', /497 is plain HTTP on an HTTPS port/);
+  });
+
 
   it('reads access rules, basic auth, rate limits and TLS (certificate paths become a warning)', () => {
     const out = importText(`http {
@@ -404,6 +469,35 @@ describe('export', () => {
     assert.equal(merged.sites[0]?.tls?.redirectHttp, true);
     const elsewhere = configSchema.parse(importText(`${tlsServer}\nserver { listen 8080; server_name a.test; return 301 https://$host:9443$request_uri; }`).config);
     assert.deepEqual(elsewhere.sites.map((s) => [s.id, s.tls?.redirectHttp ?? null]), [['a-test', false], ['a-test-2', null]]);
+  });
+
+  it('exports error pages and intercept switches back to nginx text that imports as the same config', () => {
+    const config = configSchema.parse({
+      schemaVersion: 1,
+      upstreams: [{ id: 'api', servers: [{ address: '127.0.0.1:3000' }] }, { id: 'py', protocol: 'uwsgi', servers: [{ address: '127.0.0.1:8001' }] }],
+      apps: [{ id: 'php', runtime: 'php-fpm', workingDir: '/srv/php', socket: '127.0.0.1:9000' }],
+      sites: [{
+        id: 'e', names: ['e.localhost'], root: '/srv/e', listen: [{ port: 8080 }],
+        errorPages: [{ codes: [404], target: '/404.html' }, { codes: [500, 502, 503, 504], target: '/50x.html' }],
+        locations: [
+          { match: { kind: 'exact', path: '/50x.html' }, handler: { type: 'static' }, internal: true },
+          { match: { kind: 'prefix', path: '/api/' }, handler: { type: 'proxy', upstream: 'api' }, interceptErrors: true, errorPages: [{ codes: [404], target: '/api-404 page.html', response: 'page' }, { codes: [401], target: 'https://login.example.test/?next=$request_uri', response: 303 }] },
+          { match: { kind: 'prefix', path: '/py/' }, handler: { type: 'uwsgi', upstream: 'py' }, interceptErrors: true },
+          { match: { kind: 'regex', path: '\\.php$' }, handler: { type: 'app', app: 'php' }, interceptErrors: true },
+        ],
+      }],
+    });
+    const { files } = exportBundle(config);
+    const conf = files.get('sites/e.conf') ?? '';
+    assert.match(conf, /\n {4}error_page 404 \/404\.html;\n {4}error_page 500 502 503 504 \/50x\.html;\n/);
+    assert.match(conf, /error_page 404 = "\/api-404 page\.html";\n {8}error_page 401 =303 https:\/\/login\.example\.test\/\?next=\$request_uri;\n {8}proxy_intercept_errors on;\n {4}\}/);
+    assert.match(conf, /uwsgi_pass py;\n(?: {8}.*\n)* {8}uwsgi_intercept_errors on;/);
+    assert.match(conf, /fastcgi_pass berth_app_php;\n {8}fastcgi_intercept_errors on;/);
+    const out = join(dir, 'error-pages');
+    writeBundle(out, files);
+    const back = importExported(out);
+    assert.deepEqual(configSchema.parse(back.config).sites, config.sites);
+    assert.deepEqual(back.warnings.filter((w) => /sites\//.test(w.file) && w.directive !== 'access_log').map(formatWarning), []);
   });
 
   it('a rate nginx cannot express is written as the nearest one it can, and the note says which', () => {

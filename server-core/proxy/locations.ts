@@ -4,7 +4,7 @@
 // 2. otherwise remember the longest matching prefix; if it is `^~`, it wins;
 // 3. otherwise regex locations (`~`, `~*`) in config order, the first match wins;
 // 4. otherwise the remembered longest prefix.
-import type { Handler, LocationMatch } from '../config/schema.js';
+import type { ErrorPage, Handler, LocationMatch } from '../config/schema.js';
 import { compileNameRegex } from './server-names.js';
 import { NO_REWRITES, type CompiledRewrite } from './rewrite.js';
 
@@ -19,6 +19,28 @@ export interface CompiledLocation {
   readonly internal: boolean;
   /** nginx `rewrite` rules of the location, run after it is chosen (pipeline.ts). */
   readonly rewrites: readonly CompiledRewrite[];
+  /** nginx `error_page`: status → the page that replaces it here (the location's own list, else the site's); null = none. */
+  readonly errorPages: ErrorPageTable;
+  /** nginx `*_intercept_errors on`: an upstream answer with a status in `errorPages` gets the page. */
+  readonly interceptErrors: boolean;
+}
+
+export type ErrorPageTable = ReadonlyMap<number, ErrorPage> | null;
+
+/** Status → entry, the first entry naming a status winning as in nginx; null for an empty list. */
+export function compileErrorPages(pages: readonly ErrorPage[] | undefined): ErrorPageTable {
+  if (!pages || pages.length === 0) return null;
+  const table = new Map<number, ErrorPage>();
+  for (const page of pages) for (const code of page.codes) if (!table.has(code)) table.set(code, page);
+  return table;
+}
+
+export interface LocationFlags {
+  implicit?: boolean;
+  internal?: boolean;
+  errorPages?: ErrorPageTable;
+  interceptErrors?: boolean;
+  rewrites?: readonly CompiledRewrite[];
 }
 
 /** Regex captures, usable as `$1`…`$9` and `$name` in alias and return (like nginx). */
@@ -42,17 +64,13 @@ export interface LocationHit {
 /** Handlers that pass requests on (nginx sets auto_redirect for proxy_pass, uwsgi_pass, fastcgi_pass…). */
 const PASSING = new Set(['proxy', 'uwsgi', 'fastcgi', 'app']);
 
-export function compileLocation(
-  match: LocationMatch,
-  handler: Handler,
-  flags: { implicit?: boolean; internal?: boolean; rewrites?: readonly CompiledRewrite[] } = {},
-): CompiledLocation {
+export function compileLocation(match: LocationMatch, handler: Handler, flags: LocationFlags = {}): CompiledLocation {
   let regex: RegExp | null = null;
   if (match.kind === 'regex' || match.kind === 'regex-i') {
     const re = compileNameRegex(match.path);
     regex = match.kind === 'regex-i' && !re.flags.includes('i') ? new RegExp(re.source, `${re.flags}i`) : re;
   }
-  return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false, rewrites: flags.rewrites ?? NO_REWRITES };
+  return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false, errorPages: flags.errorPages ?? null, interceptErrors: flags.interceptErrors ?? false, rewrites: flags.rewrites ?? NO_REWRITES };
 }
 
 export function selectLocation(locations: readonly CompiledLocation[], uri: string): LocationHit | null {

@@ -5,10 +5,13 @@
 //     a `return` location answers here, as nginx's rewrite module does)
 //   → preaccess + access (access/access-phase: limit_req, allow/deny, basic auth) → content (content-handlers)
 //   → log (access-log, when the response closes).
-// Internal redirects (index, try_files fallback, an upstream's X-Accel-Redirect) go back to the
-// server rewrites and "find location"; with a location's `last` rewrites, at most 10 times like
-// nginx (NGX_HTTP_MAX_URI_CHANGES); only they (and rewritten URIs) may select an `internal`
-// location, which answers a client's own request with 404.
+// Internal redirects (index, try_files fallback, an upstream's X-Accel-Redirect, an error page)
+// go back to the server rewrites and "find location"; with a location's `last` rewrites, at most
+// 10 times like nginx (NGX_HTTP_MAX_URI_CHANGES); only they (and rewritten URIs) may select an
+// `internal` location, which answers a client's own request with 404.
+// Error pages (nginx `error_page`): any error answer after the location is found goes through
+// respond.ts sendErrorPage, which may leave an internal redirect to the page in
+// ctx.errorPageRedirect instead of answering; the loop below takes it like a handler's redirect.
 import type { AccessLog } from './access-log.js';
 import { AccessPhase } from './access/access-phase.js';
 import { runContentHandler } from './content-handlers.js';
@@ -18,7 +21,7 @@ import type { ProxyRequest, ProxyResponse } from './http-types.js';
 import { recordRequest } from './metrics.js';
 import { NO_CAPTURES, selectLocation } from './locations.js';
 import { rawHeader, rawHeaderCount } from './raw-headers.js';
-import { requestLineOf, type ListenerInfo, type RequestContext } from './request-context.js';
+import { MAX_INTERNAL_REDIRECTS, requestLineOf, type ContentResult, type InternalRedirect, type ListenerInfo, type RequestContext } from './request-context.js';
 import { normalizePath, parseRequestTarget } from './request-target.js';
 import { logRequestError, sendErrorPage, sendRedirect } from './respond.js';
 import { encodePath } from './static-files.js';
@@ -27,7 +30,7 @@ import type { RoutingTable } from './routing-table.js';
 import { applyHttpsPolicy, type TlsPortOf } from './tls/https-policy.js';
 import { normalizeHost, selectByHost } from './server-names.js';
 
-const MAX_INTERNAL_REDIRECTS = 10;
+const DONE: ContentResult = { kind: 'done' };
 
 export interface PipelineDeps {
   accessLog: AccessLog;
@@ -74,6 +77,9 @@ export function handleRequest(
     rewriteBreak: false,
     bodyBytes: 0,
     remoteUser: undefined,
+    errStatus: 0,
+    errorPageUsed: false,
+    errorPageRedirect: null,
   };
   // 'close' comes once per response (Http1Response and node:http2's both): `on` spares once's wrapper.
   res.on('close', () => logPhase(ctx, deps));
@@ -110,69 +116,105 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     const maxBody = site.site.limits.maxBodyBytes;
     req.setBodyLimit?.(maxBody);
 
+    // Access runs for the first location that is not a `return` (access-phase.ts), and again after
+    // an error page's redirect: nginx re-runs allow/deny and auth_basic for the page's location, so
+    // a site whose rules refused the request refuses its error page too (the built-in page goes
+    // out); limit_req counts once per request (`accessRan`).
     let accessDone = false;
+    let accessRan = false;
+    let redirect: InternalRedirect | null = null;
     let firstSearch = true;
     // nginx's server rewrite phase runs once the site is known and again after each internal
     // redirect (ngx_http_internal_redirect restarts there), not after a location's `last`.
     let serverRewrites = true;
     for (;;) {
+      if (redirect !== null) {
+        const next = normalizePath(redirect.uri);
+        if (next === null || !redirect.uri.startsWith('/')) {
+          logRequestError(ctx, 'error', `invalid internal redirect to "${redirect.uri}"`);
+          sendErrorPage(ctx, 500);
+        } else if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
+          // Past the budget sendErrorPage uses no error page (nginx: uri_changes is 0).
+          logRequestError(ctx, 'error', `rewrite or internal redirection cycle while internally redirecting to "${next}"`);
+          sendErrorPage(ctx, 500);
+        } else {
+          ctx.uri = next;
+          ctx.args = redirect.args;
+          redirect = null;
+          // ngx_http_internal_redirect: the server rewrites run again, and the location's prefix counts again (valid_location).
+          serverRewrites = true;
+          ctx.rewriteBreak = false;
+        }
+        if (redirect !== null) {
+          redirect = takeErrorPageRedirect(ctx);
+          if (redirect === null) return;
+          accessDone = false;
+          continue;
+        }
+      }
       if (serverRewrites) {
         serverRewrites = false;
-        if (runRewrites(ctx, site.rewrites) === 'answered') return;
+        if (runRewrites(ctx, site.rewrites) === 'answered') {
+          redirect = takeErrorPageRedirect(ctx);
+          if (redirect === null) return;
+          accessDone = false;
+          continue;
+        }
       }
       const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
       ctx.location = hit.location;
       ctx.captures = hit.captures;
+      let result = DONE;
+      const first = firstSearch;
+      firstSearch = false;
       // nginx's find-config phase, in its order: an `internal` location refuses a client's own
-      // request (404; a rewritten one is internal), then client_max_body_size (413), then the auto-redirect below.
-      if (hit.location.internal && ctx.internalRedirects === 0 && !ctx.rewritten) return sendErrorPage(ctx, 404);
-      if (firstSearch) {
-        firstSearch = false;
-        if (maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) return sendErrorPage(ctx, 413);
-      }
-      if (hit.slashRedirect) return sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
-      // nginx: find-config → rewrite (the location's rewrites, then `return`) → preaccess (limit_req) → access → content.
-      const rewrite = runRewrites(ctx, hit.location.rewrites);
-      if (rewrite === 'answered') return;
-      let handler = hit.location.handler;
-      // A `return` after the rewrites still answers when no rule stopped them (`last`, `break`).
-      if (rewrite === 'last' || (rewrite === 'changed' && handler.type !== 'return')) {
-        // nginx's post-rewrite phase: search the locations again, counted with the internal redirects.
-        if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
+      // request (404; a rewritten one is internal), then client_max_body_size (413), then the auto-redirect.
+      if (hit.location.internal && ctx.internalRedirects === 0 && !ctx.rewritten) sendErrorPage(ctx, 404);
+      else if (first && maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) sendErrorPage(ctx, 413);
+      else if (hit.slashRedirect) sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
+      else {
+        // nginx: find-config → rewrite (the location's rewrites, then `return`) → preaccess (limit_req) → access → content.
+        const rewrite = runRewrites(ctx, hit.location.rewrites);
+        let handler = hit.location.handler;
+        if (rewrite === 'last' || (rewrite === 'changed' && handler.type !== 'return')) {
+          // nginx's post-rewrite phase: search the locations again, counted with the internal redirects.
+          if (++ctx.internalRedirects <= MAX_INTERNAL_REDIRECTS) continue;
           logRequestError(ctx, 'error', `rewrite or internal redirection cycle while processing "${ctx.uri}"`);
-          return sendErrorPage(ctx, 500);
+          sendErrorPage(ctx, 500);
+        } else if (rewrite !== 'answered') {
+          // `break` stops the rewrite module, `return` included: nginx serves static files from the server's root.
+          if (rewrite === 'break' && handler.type === 'return') handler = site.fallback.handler;
+          let allowed = true;
+          if (!accessDone && handler.type !== 'return') {
+            accessDone = true;
+            const verdict = access.run(ctx, accessRan);
+            accessRan = true;
+            if (verdict !== true) allowed = await verdict;
+          }
+          if (allowed) result = await runContentHandler(ctx, handler);
         }
+      }
+      if (result.kind === 'internal-redirect') {
+        redirect = result;
         continue;
       }
-      // `break` stops the rewrite module, `return` included: nginx serves static files from the server's root.
-      if (rewrite === 'break' && handler.type === 'return') handler = site.fallback.handler;
-      // Access runs once per request, for the first location that is not a `return` (access-phase.ts).
-      if (!accessDone && handler.type !== 'return') {
-        accessDone = true;
-        const allowed = access.run(ctx);
-        if (allowed !== true && !(await allowed)) return;
-      }
-      const result = await runContentHandler(ctx, handler);
-      if (result.kind === 'done') return;
-      const next = normalizePath(result.uri);
-      if (next === null || !result.uri.startsWith('/')) {
-        logRequestError(ctx, 'error', `invalid internal redirect to "${result.uri}"`);
-        return sendErrorPage(ctx, 500);
-      }
-      if (++ctx.internalRedirects > MAX_INTERNAL_REDIRECTS) {
-        logRequestError(ctx, 'error', `rewrite or internal redirection cycle while internally redirecting to "${next}"`);
-        return sendErrorPage(ctx, 500);
-      }
-      ctx.uri = next;
-      ctx.args = result.args;
-      // ngx_http_internal_redirect: the server rewrites run again, and the location's prefix counts again (valid_location).
-      serverRewrites = true;
-      ctx.rewriteBreak = false;
+      redirect = takeErrorPageRedirect(ctx);
+      if (redirect === null) return;
+      accessDone = false;
     }
   } catch (e) {
     logRequestError(ctx, 'error', `internal error: ${(e as Error).stack ?? String(e)}`);
+    // Never an error page here: the loop that would follow it is gone.
+    ctx.errorPageUsed = true;
     sendErrorPage(ctx, 500);
   }
+}
+
+/** The error page an error answer left behind (respond.ts takeErrorPage), taken once. */
+function takeErrorPageRedirect(ctx: RequestContext): InternalRedirect | null {
+  const redirect = ctx.errorPageRedirect;
+  if (redirect !== null) ctx.errorPageRedirect = null;
+  return redirect;
 }
 
 function authority(v: string | string[] | undefined): string | undefined {

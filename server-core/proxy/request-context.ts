@@ -34,7 +34,7 @@ export interface RequestContext {
   args: string;
   /** nginx `$request_method`: the client's method, GET after an X-Accel-Redirect (HEAD stays HEAD). */
   method: string;
-  /** An upstream took the request body and redirected (X-Accel-Redirect): later handlers send none. */
+  /** An upstream took the request body and redirected (X-Accel-Redirect), or an error page followed an upstream's error or a 413: later handlers send none. */
   bodyConsumed: boolean;
   /** A Content-Type set before the content phase (an X-Accel-Redirect upstream's): kept over the file's own, as nginx does. */
   contentType: string | null;
@@ -58,7 +58,19 @@ export interface RequestContext {
   bodyBytes: number;
   /** The user basic auth accepted (nginx `$remote_user`); set by the access phase. */
   remoteUser: string | undefined;
+  /**
+   * nginx `r->err_status`: the status an error page's answer goes out with, whatever its handler
+   * answers (a file's 200, an upstream's status); 0 = the answer's own (no error page, or `=`).
+   */
+  errStatus: number;
+  /** An error page was used (nginx `r->error_page`, recursive_error_pages off): a later error gets the built-in page. */
+  errorPageUsed: boolean;
+  /** An error page took over the answer (respond.ts takeErrorPage): the pipeline redirects to it next. */
+  errorPageRedirect: InternalRedirect | null;
 }
+
+/** nginx NGX_HTTP_MAX_URI_CHANGES: internal redirects per request; one more is a 500. */
+export const MAX_INTERNAL_REDIRECTS = 10;
 
 /** `METHOD target HTTP/x.y`, as nginx `$request`: made only for a log line. */
 export function requestLineOf(ctx: RequestContext): string {
@@ -72,10 +84,14 @@ export function requestLineLength(ctx: RequestContext): number {
   return (req.method ?? '').length + (req.url ?? '').length + req.httpVersion.length + 7;
 }
 
+/** Re-run location selection for a new URI (nginx internal redirect: index, try_files fallback, X-Accel-Redirect, error_page). */
+export interface InternalRedirect {
+  kind: 'internal-redirect';
+  uri: string;
+  args: string;
+}
+
 /** What a content handler did. */
-export type ContentResult =
-  | { kind: 'done' }
-  /** Re-run location selection for a new URI (nginx internal redirect: index, try_files fallback, X-Accel-Redirect). */
-  | { kind: 'internal-redirect'; uri: string; args: string };
+export type ContentResult = { kind: 'done' } | InternalRedirect;
 
 export type ContentHandler<H> = (ctx: RequestContext, handler: H) => Promise<ContentResult>;

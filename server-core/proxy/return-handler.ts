@@ -3,9 +3,8 @@
 import { extname } from 'node:path';
 import mime from 'mime-types';
 import type { ReturnHandler } from '../config/schema.js';
-import { hasBuiltInPage } from './error-pages.js';
 import type { ContentHandler, RequestContext } from './request-context.js';
-import { CLOSE_WITHOUT_RESPONSE, sendBody, sendErrorPage, sendRedirect } from './respond.js';
+import { answerStatus, CLOSE_WITHOUT_RESPONSE, sendBody, sendErrorPage, sendRedirect } from './respond.js';
 import { expandVariables } from './variables.js';
 
 /** Codes whose argument is a redirect target (nginx ngx_http_send_response). */
@@ -20,16 +19,18 @@ const DEFAULT_TYPE = 'application/octet-stream';
 export const serveReturn: ContentHandler<ReturnHandler> = async (ctx, h) => {
   const text = expandVariables(h.body, ctx);
   if (REDIRECT_CODES.has(h.status)) {
-    // nginx sets Location even from an empty argument (`return 301;` → `Location: `).
+    // nginx sets Location even from an empty argument (`return 301;` → `Location: `). Finalised
+    // like an error: an error page for the code replaces it (keeping the Location).
     sendRedirect(ctx, h.status, text);
   } else if (h.status >= 400 && text === '') {
-    // Without text, ≥ 400 is finalised like an error: nginx's page, or an empty body for codes it has none for.
+    // Without text, ≥ 400 is finalised like an error: the location's error page, nginx's page, or
+    // an empty body for codes it has none for (sendErrorPage).
     if (CLOSING_CODES.has(h.status)) ctx.req.socket.destroy();
-    else if (hasBuiltInPage(h.status)) sendErrorPage(ctx, h.status);
-    else sendBody(ctx, h.status, '', '');
+    else sendErrorPage(ctx, h.status);
   } else {
     // A Content-Type already set (an X-Accel-Redirect upstream's) is kept, as ngx_http_set_content_type does.
-    sendBody(ctx, h.status, text, ctx.contentType ?? typeForUri(ctx));
+    // As an error page's answer, it goes out with the error's status.
+    sendBody(ctx, answerStatus(ctx, h.status), text, ctx.contentType ?? typeForUri(ctx));
   }
   return { kind: 'done' };
 };

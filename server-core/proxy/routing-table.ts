@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BerthConfig, Site } from '../config/schema.js';
 import type { RuntimeSettings } from '../contract/ipc.js';
 import { siteListens, type SiteListen } from '../config/site-listens.js';
-import { compileLocation, type CompiledLocation } from './locations.js';
+import { compileErrorPages, compileLocation, type CompiledLocation } from './locations.js';
 import { compileRewrites, type CompiledRewrite } from './rewrite.js';
 import { buildNameIndex, selectByHost, type NameEntry, type NameIndex } from './server-names.js';
 import { EMPTY_UPSTREAMS, type UpstreamSet } from './upstream/registry.js';
@@ -82,7 +82,19 @@ export function buildRoutingTable(config: BerthConfig, runtime: RuntimeSettings,
 function compileSite(site: Site, runtime: RuntimeSettings): CompiledSite {
   // nginx resolves a relative root against its prefix; Berth's prefix is the data dir.
   const root = site.root === undefined ? null : isAbsolute(site.root) ? site.root : resolve(runtime.dataDir, site.root);
-  const fallback = compileLocation({ kind: 'prefix', path: '/' }, { type: 'static', autoindex: false, tryFiles: [], compress: true, addHeaders: {} }, { implicit: true });
-  const locations = site.locations.length === 0 ? [fallback] : site.locations.map((l) => compileLocation(l.match, l.handler, { internal: l.internal, rewrites: compileRewrites(l.rewrites) }));
+  // nginx: a location with its own error_page list replaces the server's; the others share the server's.
+  const siteErrorPages = compileErrorPages(site.errorPages);
+  const fallback = compileLocation({ kind: 'prefix', path: '/' }, { type: 'static', autoindex: false, tryFiles: [], compress: true, addHeaders: {} }, { implicit: true, errorPages: siteErrorPages });
+  const locations =
+    site.locations.length === 0
+      ? [fallback]
+      : site.locations.map((l) =>
+          compileLocation(l.match, l.handler, {
+            internal: l.internal,
+            errorPages: l.errorPages && l.errorPages.length > 0 ? compileErrorPages(l.errorPages) : siteErrorPages,
+            interceptErrors: l.interceptErrors,
+            rewrites: compileRewrites(l.rewrites),
+          }),
+        );
   return { id: site.id, site, root, index: site.index, locations, fallback, rewrites: compileRewrites(site.rewrites), serverName: site.names[0] ?? '', listens: siteListens(site, runtime) };
 }

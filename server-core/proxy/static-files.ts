@@ -6,7 +6,7 @@ import { readListing, renderListing } from './autoindex.js';
 import { resolveConfined, type ConfinedResult } from './confined-path.js';
 import type { ContentHandler, ContentResult, RequestContext } from './request-context.js';
 import { normalizePath } from './request-target.js';
-import { logRequestError, sendBody, sendErrorPage, sendRedirect } from './respond.js';
+import { answerStatus, logRequestError, sendBody, sendErrorPage, sendRedirect } from './respond.js';
 import { decorationHeaders, freshCachedFile, sendCachedFile, sendFoundFile } from './static-send.js';
 import { expandVariables } from './variables.js';
 
@@ -21,11 +21,15 @@ interface FileMapping {
   pathFor(uri: string): string;
 }
 
+/** RFC 9110 §15.5.6: a 405 must list the allowed methods (nginx sends none). */
+const NOT_ALLOWED_HEADERS = { Allow: 'GET, HEAD' };
+
 export const serveStatic: ContentHandler<StaticHandler> = async (ctx, h) => {
   const method = ctx.method;
-  if (method !== 'GET' && method !== 'HEAD') {
-    // RFC 9110 §15.5.6: a 405 must list the allowed methods.
-    sendErrorPage(ctx, 405, { Allow: 'GET, HEAD' });
+  // nginx's static module refuses other methods at once, but a POST only once a file is found:
+  // a POST to a missing file is a 404, to a directory the directory's 301/index/403 (serveUri).
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+    sendErrorPage(ctx, 405, NOT_ALLOWED_HEADERS);
     return DONE;
   }
   // Root confinement (the issue's rule, stricter than nginx): a file is never named through an
@@ -99,7 +103,8 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
   const path = mapping.pathFor(uri);
   const cached = freshCachedFile(mapping.base, path);
   if (cached) {
-    await sendCachedFile(ctx, h, cached, path);
+    if (ctx.method === 'POST') sendErrorPage(ctx, 405, NOT_ALLOWED_HEADERS);
+    else await sendCachedFile(ctx, h, cached, path);
     return DONE;
   }
   const found = await resolveConfined(mapping.base, path);
@@ -119,7 +124,8 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
       // Like nginx's index module: an internal redirect, so the index file goes through location selection again.
       if (index.kind === 'found' && index.stat.isFile()) return { kind: 'internal-redirect', uri: indexUri, args: ctx.args };
     }
-    if (h.autoindex) {
+    // nginx's autoindex declines a POST; the directory is then forbidden, as without autoindex.
+    if (h.autoindex && ctx.method !== 'POST') {
       const listing = await readListing(found.realPath).catch((e: NodeJS.ErrnoException) => {
         if (!DENIED.has(e.code ?? '')) throw e;
         return null;
@@ -130,7 +136,7 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
         return DONE;
       }
       const html = renderListing(uri, listing);
-      sendBody(ctx, 200, html, 'text/html; charset=utf-8');
+      sendBody(ctx, answerStatus(ctx, 200), html, 'text/html; charset=utf-8');
       return DONE;
     }
     logRequestError(ctx, 'error', `directory index of "${path}" is forbidden`);
@@ -141,6 +147,10 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
     // FIFOs, sockets, devices: never opened (a FIFO would block the worker).
     logRequestError(ctx, 'error', `"${path}" is not a regular file`);
     sendErrorPage(ctx, 404);
+    return DONE;
+  }
+  if (ctx.method === 'POST') {
+    sendErrorPage(ctx, 405, NOT_ALLOWED_HEADERS);
     return DONE;
   }
   // The mapped path names the type (nginx takes the extension from the URI, not a symlink's target).

@@ -7,6 +7,11 @@
 // types and for bodies under 1 KiB; HEAD gets the headers GET would (RFC 9110 §9.3.2), encoding
 // included. A compressible response carries `Vary: Accept-Encoding` whatever it chose, so caches
 // keep the variants apart.
+// An error page's file goes out with the error's status (ctx.errStatus, nginx r->err_status):
+// then, as nginx's filters do for any status but 200, no 304/412, no ranges, no Accept-Ranges and
+// no Last-Modified, `expires`/`add_header` only for the statuses they apply to, and on-the-fly
+// compression only for 403 and 404 (nginx's gzip filter: 200, 403, 404). With `=200` the file is
+// answered as any other.
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -28,6 +33,11 @@ export const fileCache = new FileCache();
 
 /** Statuses nginx's `expires` and `add_header` apply to (without `always`). */
 const DECORATED = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
+
+/** The error page status a file goes out with, or 0: none, or 200 (answered as any file). */
+function forcedStatus(ctx: RequestContext): number {
+  return ctx.errStatus === 200 ? 0 : ctx.errStatus;
+}
 
 const SIBLING_SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz' };
 const NO_SIBLINGS: ReadonlyMap<Coding, Sibling> = new Map();
@@ -81,7 +91,8 @@ export async function sendFoundFile(ctx: RequestContext, h: StaticHandler, file:
 export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entry: CachedFile, mappedPath: string): Promise<void> {
   const { req } = ctx;
   const contentType = ctx.contentType ?? typeOf(mappedPath);
-  const onTheFly = h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES;
+  const forced = forcedStatus(ctx);
+  const onTheFly = h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES && compressesStatus(forced);
   // The entry is shared by every location mapping to this file: its siblings count only where compression is on.
   const siblings = h.compress ? entry.siblings : NO_SIBLINGS;
   const varies = onTheFly || siblings.size > 0;
@@ -111,12 +122,12 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
   }
 
   const base = { ETag: etagHeader, 'Last-Modified': lastModified, ...(varies ? { Vary: 'Accept-Encoding' } : {}) };
-  const pre = preconditions(ctx, validators);
+  const pre = forced === 0 ? preconditions(ctx, validators) : 'proceed';
   if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
   if (pre === 'not-modified') return sendBody(ctx, 304, '', '', { ...base, ...decorationHeaders(ctx, h, 304, Date.now()) });
 
   // Ranges only ever reach the identity representation (chooseCoding gives none for them).
-  const range = encoding === null ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), body.length, validators) : ({ kind: 'full' } as const);
+  const range = encoding === null && forced === 0 ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), body.length, validators) : ({ kind: 'full' } as const);
   if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${body.length}` });
   if (range.kind === 'multipart') {
     const plan = planMultipart(range.ranges, body.length, contentType);
@@ -125,7 +136,7 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
     ctx.bodyBytes += plan.length;
     return void ctx.res.end(multipartBody(plan, body));
   }
-  const status = range.kind === 'partial' ? 206 : 200;
+  const status = forced !== 0 ? forced : range.kind === 'partial' ? 206 : 200;
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end + 1 : body.length;
   writeHead(ctx, h, status, contentType, end - start, encoding, base, range.kind === 'partial' ? `bytes ${start}-${end - 1}/${body.length}` : null);
@@ -142,7 +153,8 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
 async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile, siblings: ReadonlyMap<Coding, string>): Promise<void> {
   const { req } = ctx;
   const contentType = ctx.contentType ?? typeOf(file.mappedPath);
-  const onTheFly = h.compress && isCompressibleType(contentType) && file.stat.size >= MIN_COMPRESS_BYTES;
+  const forced = forcedStatus(ctx);
+  const onTheFly = h.compress && isCompressibleType(contentType) && file.stat.size >= MIN_COMPRESS_BYTES && compressesStatus(forced);
   const varies = onTheFly || siblings.size > 0;
   const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...siblings.keys()]);
   const siblingPath = coding === null ? undefined : siblings.get(coding);
@@ -176,11 +188,11 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
     const etag = makeEtag(st.mtimeMs, st.size);
     const validators: Validators = { etag, mtimeMs: st.mtimeMs };
     const base = { ETag: compressOnTheFly ? weakEtag(etag) : etag, 'Last-Modified': httpDate(st.mtimeMs), ...(varies ? { Vary: 'Accept-Encoding' } : {}) };
-    const pre = preconditions(ctx, validators);
+    const pre = forced === 0 ? preconditions(ctx, validators) : 'proceed';
     if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
     if (pre === 'not-modified') return sendBody(ctx, 304, '', '', { ...base, ...decorationHeaders(ctx, h, 304, Date.now()) });
 
-    const range = encoding === null ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, validators) : ({ kind: 'full' } as const);
+    const range = encoding === null && forced === 0 ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, validators) : ({ kind: 'full' } as const);
     if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${st.size}` });
     const plan = range.kind === 'multipart' ? planMultipart(range.ranges, st.size, contentType) : null;
     const start = range.kind === 'partial' ? range.start : 0;
@@ -188,7 +200,7 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
     writeHead(
       ctx,
       h,
-      range.kind === 'full' ? 200 : 206,
+      forced !== 0 ? forced : range.kind === 'full' ? 200 : 206,
       plan ? plan.contentType : contentType,
       plan ? plan.length : compressOnTheFly ? null : end - start + 1,
       encoding,
@@ -245,7 +257,9 @@ function writeHead(
 ): void {
   const { res } = ctx;
   res.statusCode = status;
-  for (const [k, v] of Object.entries(base)) res.setHeader(k, v);
+  // nginx's header filter drops Last-Modified from any status but 200, 206 and 304 (an error page's file).
+  const lastModified = status === 200 || status === 206;
+  for (const [k, v] of Object.entries(base)) if (lastModified || k !== 'Last-Modified') res.setHeader(k, v);
   // nginx's range filter says Accept-Ranges on a whole, unencoded answer only (not on a 206).
   if (encoding !== null) res.setHeader('Content-Encoding', encoding);
   else if (status === 200) res.setHeader('Accept-Ranges', 'bytes');
@@ -253,6 +267,11 @@ function writeHead(
   if (length !== null) res.setHeader('Content-Length', length);
   if (contentRange !== null) res.setHeader('Content-Range', contentRange);
   for (const [k, v] of Object.entries(decorationHeaders(ctx, h, status, Date.now()))) res.setHeader(k, v);
+}
+
+/** nginx's gzip filter compresses 200, 403 and 404 answers only (`forced` 0 = the file's own 200/206). */
+function compressesStatus(forced: number): boolean {
+  return forced === 0 || forced === 403 || forced === 404;
 }
 
 /** Range requests get the identity representation. */

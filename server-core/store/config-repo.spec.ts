@@ -54,6 +54,7 @@ describe('ConfigRepo', () => {
           index: ['index.html'],
           accessLog: true,
           locations: [],
+          errorPages: [],
           access: { rules: [] },
           limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
         },

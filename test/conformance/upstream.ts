@@ -67,7 +67,7 @@ function handle(id: string, req: IncomingMessage, res: ServerResponse): void {
   });
   req.on('end', () => {
     res.setHeader('X-Upstream', id);
-    const path = url.pathname.replace(/^\/(plain|recipe|pool|timeout|dead|lb|fewest|sticky|backup|deep|xa)(?=\/)/, '');
+    const path = url.pathname.replace(/^\/(plain|recipe|pool|timeout|dead|lb|fewest|sticky|backup|deep|xa|up|upi)(?=\/)/, '');
     if (path.startsWith('/xaccel')) {
       // The "sendfile through nginx" answer: X-Accel-Redirect to ?to= (default /protected/a.txt), a few
       // headers nginx keeps and one it drops; &ct= a Content-Type, &status= a status, &body= N body bytes.
@@ -112,6 +112,7 @@ function handle(id: string, req: IncomingMessage, res: ServerResponse): void {
       const code = Number(path.slice('/status/'.length));
       const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
       if (code >= 300 && code < 400) headers.Location = '/moved-here';
+      if (code === 401) headers['WWW-Authenticate'] = 'Basic realm="upstream"';
       res.writeHead(code, headers);
       res.end(code === 204 || code === 304 ? undefined : `status ${code}\n`);
     } else if (path.startsWith('/slow')) {

@@ -2,8 +2,9 @@
 // build an upstream and a site (static + proxy) in the dashboard, see a field error, review the
 // diff, apply, send traffic through the proxy (both servers answer), mark a location internal
 // (a browser gets 404, the upstream's X-Accel-Redirect reaches it), add rewrites (a PCRE-only
-// regex refused at its field, then a redirect and a `last` rule served), roll back from the history
-// (the proxy location is gone: 404), and switch the editor to 中文.
+// regex refused at its field, then a redirect and a `last` rule served), add an error page served
+// from that location (a missing file gets it, with its 404), roll back from the history (the proxy
+// location is gone: 404), and switch the editor to 中文.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -232,6 +233,44 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId('nav-upstreams').click();
   });
 
+  it('adds an error page to the site: a bad code shows at its field; a missing file then gets the page from the internal location', async () => {
+    await page.getByTestId('nav-sites').click();
+    await page.getByTestId('site-edit-e2e').click();
+    await page.getByTestId('error-pages-empty').waitFor();
+    await page.getByTestId('site-error-pages-add').click();
+    const row = page.getByTestId('site-error-pages-0');
+    const codes = row.getByTestId('error-page-codes');
+    await codes.fill('404 99');
+    await page.locator(`[data-issue-path="sites.${siteIndex}.errorPages.0.codes.1"]`).first().waitFor();
+    assert.equal(await codes.getAttribute('aria-invalid'), 'true');
+    await codes.fill('404');
+    await row.getByTestId('error-page-target').fill('/private/index.html');
+    await page.locator(`[data-issue-path="sites.${siteIndex}.errorPages.0.codes.1"]`).first().waitFor({ state: 'detached' });
+    // The locations without their own list say the site's applies; only the proxied one offers intercepting.
+    await page.getByTestId('location-0').getByTestId('location-error-pages-inherited').filter({ hasText: message(en, 'editor.errorPages.inherited').replace('{n}', '1') }).waitFor();
+    assert.equal(await page.locator(`[data-field="sites.${siteIndex}.locations.0.interceptErrors"]`).count(), 0);
+    assert.equal(await page.locator(`[data-field="sites.${siteIndex}.locations.1.interceptErrors"]`).count(), 1);
+    // A location's own list, answered with another code: in the nginx preview, then removed again (the site's list applies once more).
+    await page.getByTestId('location-1-error-pages-add').click();
+    const own = page.getByTestId('location-1-error-pages-0');
+    await own.getByTestId('error-page-response').selectOption('code');
+    assert.equal(await own.getByTestId('error-page-response-code').inputValue(), '200');
+    await page.getByTestId('preview-toggle').click();
+    await page.getByTestId('nginx-preview').locator('pre', { hasText: 'error_page 404 /private/index.html;' }).waitFor();
+    await page.getByTestId('nginx-preview').locator('pre', { hasText: /location \/api\/ \{[^}]*error_page 404 =200 \/404\.html;/ }).waitFor();
+    await page.getByTestId('preview-toggle').click();
+    await page.screenshot({ path: join(resultsDir, 'editor-error-pages-en.png'), fullPage: true });
+    await page.getByTestId('location-1-error-pages-remove-0').click();
+    await page.getByTestId('location-1').getByTestId('location-error-pages-inherited').waitFor();
+    const version = await reviewAndApply('e2e: error page 404 from the internal location');
+    await waitForProxyConfig(berth!, version);
+    const missing = await httpRequest({ port: httpPort, host: HOST, path: '/missing.html' });
+    assert.equal(missing.status, 404);
+    assert.match(missing.body, /static e2e page/);
+    // Back where the next test starts: the live Upstreams page.
+    await page.getByTestId('nav-upstreams').click();
+  });
+
   it('marks a server down from the live table: applied at once, traffic goes to the other one', async () => {
     assert.ok(berth && one);
     const before = (await berth.status()).config.version;
@@ -308,7 +347,7 @@ describe('sites and upstreams editor in Chromium', { skip: skipReason, timeout: 
     await page.getByTestId('lang-select').selectOption('zh-CN');
     await page.getByTestId('add-site').filter({ hasText: message(zh, 'sites.add') }).waitFor();
     const afterText = await editor.innerText();
-    for (const key of ['editor.site.basics', 'editor.site.listen', 'editor.rewrite.siteTitle', 'editor.site.locations', 'editor.site.addLocation', 'editor.site.access', 'editor.site.limits', 'editor.handlerType.label']) {
+    for (const key of ['editor.site.basics', 'editor.site.listen', 'editor.rewrite.siteTitle', 'editor.site.locations', 'editor.site.addLocation', 'editor.site.access', 'editor.site.limits', 'editor.handlerType.label', 'editor.errorPages.title']) {
       assert.ok(afterText.includes(message(zh, key)), `the editor does not show "${message(zh, key)}" (${key})`);
       assert.ok(!afterText.includes(message(en, key)), `the editor still shows "${message(en, key)}" (${key})`);
     }

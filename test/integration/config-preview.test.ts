@@ -43,7 +43,7 @@ describe('config validate / preview / versions API', { timeout: 60_000 }, () => 
     const draft = structuredClone(current.config);
     const site = draft.sites[0];
     assert.ok(site);
-    site.locations = [{ match: { kind: 'prefix', path: '/api/' }, handler: { type: 'proxy', upstream: 'nope', setHeaders: {}, hideHeaders: [], connectTimeoutS: 60, readTimeoutS: 60, sendTimeoutS: 60, websocket: true }, internal: false }];
+    site.locations = [{ match: { kind: 'prefix', path: '/api/' }, handler: { type: 'proxy', upstream: 'nope', setHeaders: {}, hideHeaders: [], connectTimeoutS: 60, readTimeoutS: 60, sendTimeoutS: 60, websocket: true }, internal: false, interceptErrors: false }];
     site.names = [];
     const res = await post<ConfigValidateResponse>('/api/v1/config/validate', draft);
     assert.equal(res.status, 200);

@@ -175,7 +175,7 @@ describe('berth serve', () => {
     assert.equal((await berth.status()).config.version, current.version, 'a rejected config changes nothing');
 
     const next = structuredClone(current.config);
-    next.sites[0]?.locations.push({ match: { kind: 'exact', path: '/hello' }, handler: { type: 'return', status: 200, body: 'hello from version 2' }, internal: false });
+    next.sites[0]?.locations.push({ match: { kind: 'exact', path: '/hello' }, handler: { type: 'return', status: 200, body: 'hello from version 2' }, internal: false, interceptErrors: false });
     const applied = await berth.api<{ version: { version: number } }>('/api/v1/config?note=add%20hello', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(next) });
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
     assert.equal(applied.body.version.version, current.version + 1);

@@ -12,7 +12,7 @@ export function newApp(id: string, runtime: AppRuntime = 'wsgi'): App {
 
 /** A site `<id>.localhost` whose `/` goes to the app (what most users want next). */
 export function newAppSite(siteId: string, appId: string): Site {
-  return { ...newSite(siteId), names: [`${appId}.localhost`], locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'app', app: appId }, internal: false }] };
+  return { ...newSite(siteId), names: [`${appId}.localhost`], locations: [{ match: { kind: 'prefix', path: '/' }, handler: { type: 'app', app: appId }, internal: false, interceptErrors: false }] };
 }
 
 /** Runtimes that use the threads setting (PHP-FPM, Node and commands have their own models). */

@@ -1,6 +1,6 @@
 // New objects for the editor, every field at the schema's default (server-core/config/schema.ts),
 // so a draft is always a whole config the server can validate and diff without noise.
-import type { Handler, Location, Site, Upstream, UpstreamServer } from '../../../server-core/config/schema.js';
+import type { ErrorPage, Handler, Location, Site, Upstream, UpstreamServer } from '../../../server-core/config/schema.js';
 
 export type HandlerType = Handler['type'];
 export const HANDLER_TYPES: readonly HandlerType[] = ['static', 'proxy', 'uwsgi', 'fastcgi', 'return', 'app'];
@@ -24,8 +24,16 @@ export function newHandler(type: HandlerType, upstream = ''): Handler {
   }
 }
 
+/** Handlers whose answers come from an upstream (the location's `interceptErrors` applies to them). */
+export const PASSING_TYPES: ReadonlySet<HandlerType> = new Set<HandlerType>(['proxy', 'uwsgi', 'fastcgi', 'app']);
+
+/** An error page as the stock nginx config has it: 404 → /404.html, served from an internal location. */
+export function newErrorPage(): ErrorPage {
+  return { codes: [404], target: '/404.html' };
+}
+
 export function newLocation(path = '/'): Location {
-  return { match: { kind: 'prefix', path }, handler: newHandler('static'), internal: false };
+  return { match: { kind: 'prefix', path }, handler: newHandler('static'), internal: false, interceptErrors: false };
 }
 
 /** A free id: `base`, then `base-2`, `base-3`… */
@@ -42,6 +50,7 @@ export function newSite(id: string): Site {
     index: ['index.html'],
     accessLog: true,
     locations: [],
+    errorPages: [],
     access: { rules: [] },
     limits: { maxBodyBytes: 1_048_576, headerTimeoutS: 60, bodyTimeoutS: 60, keepaliveTimeoutS: 75 },
   };

@@ -5,7 +5,7 @@
 // certificate a site uses) ride along as `# berth: key=value` comments the importer reads back.
 import { rewriteLines } from './rewrites.js';
 import mime from 'mime-types';
-import type { App, BerthConfig, Handler, Listen, Location, ProxyHandler, Site } from '../../config/schema.js';
+import type { App, BerthConfig, ErrorPage, Handler, Listen, Location, ProxyHandler, Site } from '../../config/schema.js';
 import { siteListens, type SitePorts } from '../../config/site-listens.js';
 import { DEFAULT_SPLIT_PATH_INFO } from '../../proxy/app-protocols/fastcgi-script.js';
 import { BERTH_FORWARDING_DEFAULTS, FORWARDED_MAPS, FORWARDING_NAMES } from './forwarding.js';
@@ -214,6 +214,7 @@ function siteBlocks(site: Site, apps: ReadonlyMap<string, App>, options: NginxEx
   }
   // Server-level rewrites run before a location is chosen; written above the locations.
   out.push(...rewriteLines(1, site.rewrites));
+  out.push(...errorPageLines(1, site.errorPages));
   for (const loc of site.locations) out.push('', ...locationBlock(loc, site, apps));
   out.push('}');
   if (redirect) out.push('', ...redirectBlock(site, listens, implicit, options, notes));
@@ -259,8 +260,38 @@ function matchArgs(loc: Location): string[] {
 
 function locationBlock(loc: Location, site: Site, apps: ReadonlyMap<string, App>): string[] {
   const head = `    location ${matchArgs(loc).map(nginxWord).join(' ')} {`;
-  // The rewrites before the handler: before a `return` they run first, as in Berth.
-  return [head, ...(loc.internal ? [line(2, 'internal')] : []), ...rewriteLines(2, loc.rewrites), ...handlerLines(loc.handler, site, apps), '    }'];
+  const intercept = loc.interceptErrors ? interceptModule(loc.handler, apps) : null;
+  return [
+    head,
+    ...(loc.internal ? [line(2, 'internal')] : []),
+    // The rewrites before the handler: before a `return` they run first, as in Berth.
+    ...rewriteLines(2, loc.rewrites),
+    ...handlerLines(loc.handler, site, apps),
+    ...errorPageLines(2, loc.errorPages ?? []),
+    ...(intercept !== null ? [line(2, `${intercept}_intercept_errors`, 'on')] : []),
+    '    }',
+  ];
+}
+
+/** `error_page CODE… [=[RESPONSE]] TARGET;`, one per entry (nginx keeps their order; the first naming a status wins). */
+function errorPageLines(indent: number, pages: readonly ErrorPage[]): string[] {
+  return pages.map((p) => line(indent, 'error_page', ...p.codes, ...(p.response === undefined ? [] : [p.response === 'page' ? '=' : `=${p.response}`]), p.target));
+}
+
+/** The module whose `*_intercept_errors` covers a passing handler: proxy, uwsgi or fastcgi (an app by its protocol). */
+function interceptModule(h: Handler, apps: ReadonlyMap<string, App>): 'proxy' | 'uwsgi' | 'fastcgi' | null {
+  switch (h.type) {
+    case 'proxy':
+    case 'uwsgi':
+    case 'fastcgi':
+      return h.type;
+    case 'app': {
+      const protocol = appProtocol(apps.get(h.app));
+      return protocol === 'http' ? 'proxy' : protocol;
+    }
+    default:
+      return null;
+  }
 }
 
 function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): string[] {

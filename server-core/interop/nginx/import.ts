@@ -30,7 +30,7 @@ const MAPPED = new Set([
   'uwsgi_send_timeout', 'fastcgi_pass', 'fastcgi_param', 'fastcgi_split_path_info', 'fastcgi_index', 'fastcgi_connect_timeout',
   'fastcgi_read_timeout', 'fastcgi_send_timeout', 'client_max_body_size', 'client_header_timeout', 'client_body_timeout',
   'keepalive_timeout', 'allow', 'deny', 'auth_basic', 'auth_basic_user_file', 'limit_req', 'access_log',
-  'ssl_certificate', 'ssl_certificate_key',
+  'ssl_certificate', 'ssl_certificate_key', 'error_page', 'proxy_intercept_errors', 'uwsgi_intercept_errors', 'fastcgi_intercept_errors',
 ]);
 
 export function importNginx(parsed: ParsedNginx, sink: WarningSink, options: NginxImportOptions = {}): NginxImport {

@@ -8,6 +8,7 @@ import type { WarningSink } from '../warnings.js';
 import type { Directive } from './parser.js';
 import { argValues, markers, Scope } from './scope.js';
 import { listensAreImplicit, type SitePorts } from '../../config/site-listens.js';
+import { mapErrorPages } from './map-error-pages.js';
 import { mapLocationHandler, mapLocationMatch, mapReturn, mapStatic, type LocationContext, type LocationInput } from './map-location.js';
 import { parseSize, parseTimeS } from './units.js';
 import { mapRewrites } from './rewrites.js';
@@ -84,6 +85,9 @@ export function mapServerBlock(block: Directive, http: Scope, ctx: ServerContext
   if (index.length > 0) site.index = index.flatMap(argValues);
 
   mapLogging(scope, site, sink);
+  // error_page: the server's own list, else http's (nginx: a level with any replaces the list above).
+  const errorPages = mapErrorPages(scope.get('error_page'), sink);
+  if (errorPages.length > 0) site.errorPages = errorPages;
   mapLimits(scope, site, ctx);
   mapAccess(scope, site, ctx);
   mapTls(scope, site, listens, sink);
@@ -153,12 +157,15 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   // The rewrite phase comes before access and content (and runs with `return`, in order).
   const rewrites = mapRewrites(b.block ?? [], scope, ctx.sink, 'location');
   const own = { ...internal, ...(rewrites ? { rewrites } : {}) };
+  // Its own error_page list replaces the site's; without one, the site's apply (nginx's merge).
+  const ownErrorPages = mapErrorPages(scope.ownList('error_page'), ctx.sink);
+  const errorPages = ownErrorPages.length > 0 ? { errorPages: ownErrorPages } : {};
   if (deniesEveryone(scope)) {
     // `location ~ /\.ht { deny all; }` and friends: Berth's access rules are per site, but a
     // location that refuses every client is nginx's 403 for any request it matches — carried over
     // as such (left out, the location would have served the very files it hides).
     markAll(b, server.used);
-    return [{ match, handler: { type: 'return', status: 403 }, ...own }];
+    return [{ match, handler: { type: 'return', status: 403 }, ...own, ...errorPages }];
   }
   const handler = mapLocationHandler(b, scope, ctx);
   // Berth keeps these per site: a location's own different value cannot be carried over.
@@ -184,7 +191,20 @@ function mapLocationBlock(b: Directive, server: Scope, ctx: ServerContext): Loca
   }
   if (handler.type === 'static' && handler.root !== undefined) handler.root = absolute(handler.root, b, ctx);
   if (handler.type === 'static' && handler.alias !== undefined) handler.alias = absolute(handler.alias, b, ctx);
-  return [{ match, handler, ...own }];
+  const intercept = interceptsErrors(scope, handler.type) ? { interceptErrors: true } : {};
+  return [{ match, handler, ...own, ...errorPages, ...intercept }];
+}
+
+/**
+ * `proxy_intercept_errors on` (uwsgi_, fastcgi_) of the module that passes this location's
+ * requests (inherited from the server or http level, as nginx merges it). The other modules'
+ * switches do nothing here and are reported as such (import.ts reportUnused).
+ */
+function interceptsErrors(scope: Scope, type: string): boolean {
+  if (type !== 'proxy' && type !== 'uwsgi' && type !== 'fastcgi' && type !== 'app') return false;
+  // The pass directive mapLocationHandler used, in its order.
+  const module = ['proxy', 'uwsgi', 'fastcgi'].find((m) => scope.peekOwn(`${m}_pass`).length > 0);
+  return module !== undefined && scope.one(`${module}_intercept_errors`)?.args[0]?.value === 'on';
 }
 
 /** A level's own allow/deny rules in file order: nginx checks them as one ordered list. */

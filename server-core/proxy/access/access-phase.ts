@@ -3,10 +3,12 @@
 //   → allow/deny (site.access.rules) → 403
 //   → auth_basic (site.access.basicAuth) → 401 / 403 (user file missing) / 500   (satisfy all)
 // The pipeline runs it after location selection and never for a `return` location: nginx's
-// `return` acts in the rewrite phase, before preaccess/access (pipeline.ts). Once per request:
-// limit_req counts a request once even across internal redirects (r->main->limit_req_status), and
-// allow/deny and auth_basic, which nginx re-runs after an internal redirect, are per site here, so
-// a second run would give the same answer.
+// `return` acts in the rewrite phase, before preaccess/access (pipeline.ts). Once per request,
+// except after an error page's redirect: limit_req counts a request once even across internal
+// redirects (r->main->limit_req_status); allow/deny and auth_basic, which nginx re-runs after every
+// internal redirect, are per site here, so a second run gives the same answer — it matters only
+// for an error page of the site's own refusal (403, 401), which nginx refuses again (the built-in
+// page goes out), so the pipeline runs them again for the page (`again`).
 // The limit_req buckets live in this process (RateLimiters) or, with several proxy workers, in the
 // supervisor, shared like nginx's limit_req_zone (shared-rate-limits.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,17 +50,18 @@ export class AccessPhase {
   }
 
   /**
-   * True when the request may go on to the content phase; otherwise the answer has been sent.
-   * Synchronous `true` for a site without access settings (no promise on the hot path).
+   * True when the request may go on to the content phase; otherwise the answer has been sent (or
+   * left to an error page, respond.ts). Synchronous `true` for a site without access settings (no
+   * promise on the hot path). `again`: a later run for the same request (limit_req is skipped).
    */
-  run(ctx: RequestContext): true | Promise<boolean> {
+  run(ctx: RequestContext, again = false): true | Promise<boolean> {
     const site = ctx.site?.site;
-    if (!site || (!site.limits.rateLimit && site.access.rules.length === 0 && !site.access.basicAuth)) return true;
-    return this.check(ctx, site);
+    if (!site || ((again || !site.limits.rateLimit) && site.access.rules.length === 0 && !site.access.basicAuth)) return true;
+    return this.check(ctx, site, again);
   }
 
-  private async check(ctx: RequestContext, site: Site): Promise<boolean> {
-    const limit = site.limits.rateLimit;
+  private async check(ctx: RequestContext, site: Site, again: boolean): Promise<boolean> {
+    const limit = again ? undefined : site.limits.rateLimit;
     const access = site.access;
     this.errorLog = ctx.errorLog;
 

@@ -1,16 +1,19 @@
 // Writes an app's response to the client as it arrives: status, headers (hop-by-hop and nginx's
 // default hidden ones removed), body slices with back-pressure (the exchange pauses the app
 // socket until the client drains). An answer with X-Accel-Redirect is not written: its body is
-// dropped and `redirect` says where the request goes next (upstream/x-accel.ts).
-import { statusText } from '../error-pages.js';
+// dropped and `redirect` says where the request goes next (upstream/x-accel.ts). Neither is an
+// answer the location's `interceptErrors` replaces with an error page (respond.ts), checked first.
+import { isBodyless, statusText } from '../error-pages.js';
 import type { ContentResult, RequestContext } from '../request-context.js';
-import { setReason } from '../respond.js';
+import { interceptUpstreamError, setReason } from '../respond.js';
 import type { ResponseSink } from '../upstream/exchange.js';
 import { responseHeaders } from '../upstream/headers.js';
 import { acceptAccelRedirect, accelRedirectOf } from '../upstream/x-accel.js';
 import type { ExchangeControl } from './forward.js';
 
 const NOTHING_HIDDEN: ReadonlySet<string> = new Set();
+/** The sink's result after an intercepted error: the pipeline takes the error page from the context. */
+const INTERCEPTED: ContentResult = { kind: 'done' };
 
 export interface SinkHead {
   statusCode: number;
@@ -37,17 +40,25 @@ export function clientSink(ctx: RequestContext, control: ExchangeControl): Clien
     redirect: null,
     headFrom(h: SinkHead): void {
       if (res.headersSent) return;
+      if (h.statusCode >= 300 && ctx.location?.interceptErrors === true && interceptUpstreamError(ctx, h.statusCode, h.rawHeaders)) {
+        sink.redirect = INTERCEPTED;
+        control.discard();
+        return;
+      }
       const accel = accelRedirectOf(h.rawHeaders);
       if (accel !== null) {
         sink.redirect = acceptAccelRedirect(ctx, h.rawHeaders, accel);
         control.discard();
         return;
       }
-      const headers = responseHeaders(h.rawHeaders, NOTHING_HIDDEN, h.hasLength);
-      res.statusCode = h.statusCode;
-      setReason(ctx, h.statusMessage !== '' ? h.statusMessage : statusText(h.statusCode));
+      // As an error page's answer: the error's status (nginx r->err_status); a bodyless answer's length names no body then.
+      const errStatus = ctx.errStatus;
+      const status = errStatus !== 0 ? errStatus : h.statusCode;
+      const headers = responseHeaders(h.rawHeaders, NOTHING_HIDDEN, h.hasLength && !(errStatus !== 0 && isBodyless(h.statusCode)));
+      res.statusCode = status;
+      setReason(ctx, errStatus === 0 && h.statusMessage !== '' ? h.statusMessage : statusText(status));
       for (const { name, values } of headers.values()) res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
-      res.writeHead(h.statusCode);
+      res.writeHead(status);
     },
     head(h: { statusCode: number; statusMessage: string; rawHeaders: string[]; framing: string }): void {
       sink.headFrom({ statusCode: h.statusCode, statusMessage: h.statusMessage, rawHeaders: h.rawHeaders, hasLength: h.framing === 'length' });

@@ -7,14 +7,17 @@
 // - a `url` with a path replaces the location's prefix (`proxy_pass http://b/new/;` in `location /old/`);
 // - WebSocket: Upgrade is passed on, and the connection becomes a tunnel only after a 101;
 // - an answer with X-Accel-Redirect is not passed on: its body is dropped and the request is
-//   internally redirected (x-accel.ts).
+//   internally redirected (x-accel.ts);
+// - with `interceptErrors`, an answer whose status has an error page in the location is not
+//   passed on either (respond.ts interceptUpstreamError), checked first as nginx does;
+// - as an error page's answer (ctx.errStatus), the response goes out with the error's status.
 import type { Socket } from 'node:net';
 import type { ProxyHandler } from '../../config/schema.js';
 import { isBodyless, SERVER_HEADER, statusText } from '../error-pages.js';
 import { recordUpstream } from '../metrics.js';
 import { rawHeader } from '../raw-headers.js';
 import { requestLineOf, type ContentHandler, type ContentResult, type RequestContext } from '../request-context.js';
-import { absoluteUrl, sendErrorPage, setReason } from '../respond.js';
+import { absoluteUrl, interceptUpstreamError, sendErrorPage, setReason } from '../respond.js';
 import { expandVariables, requestUri } from '../variables.js';
 import { writeCopy } from '../write-copies.js';
 import { parseProxyUrl } from './address.js';
@@ -281,6 +284,12 @@ class ProxyRequestRun implements ResponseSink {
 
   head(head: ResponseHead): void {
     this.upstreamStatus = head.statusCode;
+    if (head.statusCode >= 300 && this.ctx.location?.interceptErrors === true && interceptUpstreamError(this.ctx, head.statusCode, head.rawHeaders)) {
+      // Answered by the error page (or a redirect already sent): the upstream's answer is dropped like an X-Accel-Redirect's.
+      this.accel = DONE;
+      this.exchange?.discard();
+      return;
+    }
     const accel = head.statusCode === 101 ? null : accelRedirectOf(head.rawHeaders);
     if (accel !== null) {
       this.accel = acceptAccelRedirect(this.ctx, head.rawHeaders, accel);
@@ -321,9 +330,13 @@ class ProxyRequestRun implements ResponseSink {
       this.lastUpgradeHead = head;
       return;
     }
-    const keepLength = (head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD')) && !(isBodyless(head.statusCode) && head.statusCode !== 304);
-    res.statusCode = head.statusCode;
-    setReason(this.ctx, head.statusMessage || statusText(head.statusCode));
+    // An error page's answer goes out with the error's status (nginx r->err_status); a bodyless
+    // upstream answer (a 304's Content-Length names a body it does not carry) then keeps no length.
+    const errStatus = this.ctx.errStatus;
+    const status = errStatus !== 0 ? errStatus : head.statusCode;
+    const keepLength = (head.framing === 'length' || (head.framing === 'none' && this.method === 'HEAD')) && !(isBodyless(head.statusCode) && (head.statusCode !== 304 || errStatus !== 0));
+    res.statusCode = status;
+    setReason(this.ctx, errStatus !== 0 ? statusText(status) : head.statusMessage || statusText(status));
     const raw = this.redirect === null ? head.rawHeaders : rewriteRedirects(head.rawHeaders, this.redirect, (path) => absoluteUrl(this.ctx, path));
     if (res.relayHeaderLines) {
       // HTTP/1.1 client: the upstream's lines go out as they came (the parser checked them), no Map.
@@ -341,7 +354,7 @@ class ProxyRequestRun implements ResponseSink {
         else res.setHeader(name, values);
       }
     }
-    res.writeHead(head.statusCode);
+    res.writeHead(status);
   }
 
   private tunnel(peer: UpstreamPeer, upstream: Socket, leftover: Buffer | null, started: number): void {
