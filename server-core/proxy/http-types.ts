@@ -77,6 +77,11 @@ export interface ProxyRequest extends ProxyBodyStream {
    * without END_STREAM). HTTP/1.1 says this with Transfer-Encoding, which HTTP/2 does not have.
    */
   readonly unsizedBody?: boolean;
+  /**
+   * HTTP/2 adapter: the name of a field nginx takes only once that came twice (unique-fields.ts);
+   * the pipeline answers 400. The HTTP/1.1 engine refuses such a head itself.
+   */
+  readonly duplicateField?: string;
 }
 
 /** The response being written. A `NodeJS.WritableStream`, so `pipe` and `stream.pipeline` work. */

@@ -29,6 +29,7 @@ import { runRewrites } from './rewrite.js';
 import type { RoutingTable } from './routing-table.js';
 import { applyHttpsPolicy, type TlsPortOf } from './tls/https-policy.js';
 import { normalizeHost, selectByHost } from './server-names.js';
+import { duplicateFieldReason } from './unique-fields.js';
 
 const DONE: ContentResult = { kind: 'done' };
 
@@ -101,6 +102,11 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     const host = rawHost === undefined ? null : normalizeHost(rawHost);
     ctx.site = route ? selectByHost(route.names, host) : null;
     if (!target.ok) return sendErrorPage(ctx, 400);
+    if (req.duplicateField !== undefined) {
+      // An HTTP/2 request (the HTTP/1.1 engine refuses these heads itself), logged as that engine logs them.
+      logRequestError(ctx, 'info', `client sent ${duplicateFieldReason(req.duplicateField)} (400) while reading the client request`);
+      return sendErrorPage(ctx, 400);
+    }
     if (hostHeaders > 1) return sendErrorPage(ctx, 400);
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
     if (rawHost === undefined && req.httpVersion === '1.1') return sendErrorPage(ctx, 400);

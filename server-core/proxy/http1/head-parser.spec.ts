@@ -100,6 +100,16 @@ describe('http1 head parser', () => {
     const r = parse('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \t3 \r\n\r\nabc');
     assert.ok(r.kind === 'head' && r.head.contentLength === 3 && r.head.rawHeaders[3] === '3');
   });
+
+  it('refuses a second field of those nginx takes once (client sent duplicate header line), any case; lets the others repeat', () => {
+    for (const name of ['If-Modified-Since', 'If-Unmodified-Since', 'If-Match', 'If-None-Match', 'Content-Range', 'If-Range', 'Transfer-Encoding', 'Expect', 'Authorization']) {
+      const r = parse(`GET / HTTP/1.1\r\nHost: a\r\n${name}: x\r\nX-Between: 1\r\n${name.toLowerCase()}: x\r\n\r\n`);
+      assert.deepEqual(r, { kind: 'error', status: 400, reason: `a duplicate ${name.toLowerCase()} header line` }, name);
+    }
+    for (const name of ['Range', 'User-Agent', 'Cookie', 'Accept-Encoding', 'X-Forwarded-For', 'Cache-Control', 'Accept-Ranges', 'Content-Type']) {
+      assert.equal(status(`GET / HTTP/1.1\r\nHost: a\r\n${name}: x\r\n${name}: y\r\n\r\n`), 'head', name);
+    }
+  });
 });
 
 describe('http1 body decoders', () => {

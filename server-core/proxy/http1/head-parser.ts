@@ -1,8 +1,10 @@
 // Strict HTTP/1.1 request-head parsing (RFC 9112). Pure: bytes in, a parsed head or the status to
 // answer out. Refuses what lets two parsers disagree about where a request ends (request
 // smuggling): obs-fold, whitespace before the colon, bare CR/LF, Content-Length together with
-// Transfer-Encoding, more than one Content-Length, Transfer-Encoding on HTTP/1.0.
+// Transfer-Encoding, more than one Content-Length, Transfer-Encoding on HTTP/1.0. A second
+// If-Match, Authorization… (the fields nginx takes once, unique-fields.ts) is nginx's 400 too.
 import { TCHAR, hasBadValueChar, isToken, sameLower } from '../http-grammar.js';
+import { duplicateFieldReason, uniqueFieldBit } from '../unique-fields.js';
 
 export interface HeadLimits {
   /** Longest request line; longer → 414 (nginx `large_client_header_buffers`: 8k). */
@@ -90,6 +92,7 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
   let connection = '';
   let upgradeField = false;
   let expect: string | null = null;
+  let uniqueSeen = 0;
   for (let pos = lineEnd; pos !== -1; ) {
     const from = pos + 2;
     const next = within(text.indexOf('\r\n', from), length);
@@ -107,20 +110,25 @@ export function parseHead(buf: Buffer, limits: HeadLimits = DEFAULT_HEAD_LIMITS)
     const value = trimOws(text.slice(colon + 1, to));
     if (hasBadValueChar(value)) return fail(400, 'a control character in a header value');
     rawHeaders.push(name, value);
+    // nginx's "client sent duplicate header line", at the line it meets it.
+    const unique = uniqueFieldBit(name);
+    if (unique !== 0) {
+      if ((uniqueSeen & unique) !== 0) return fail(400, duplicateFieldReason(name));
+      uniqueSeen |= unique;
+    }
     switch (name.length) {
       case 14:
         if (sameLower(name, 'content-length')) {
           // RFC 9110 §8.6 lets a recipient either collapse a list of identical values or reject it;
-          // nginx rejects (a second field: "client sent duplicate header line"; `3, 3`: an invalid
+          // nginx rejects (a second field: the duplicate check above; `3, 3`: an invalid
           // Content-Length), and so does Berth: one less framing a smuggler can play with, and
           // every later reader of the field (upstream framing, the 413 check) sees one number.
-          if (contentLength !== null) return fail(400, 'a duplicate Content-Length field');
           if (!DIGITS.test(value)) return fail(400, 'an invalid Content-Length');
           contentLength = Number(value);
         }
         break;
       case 17:
-        if (sameLower(name, 'transfer-encoding')) transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
+        if (sameLower(name, 'transfer-encoding')) transferEncoding = value;
         break;
       case 10:
         if (sameLower(name, 'connection')) connection = connection === '' ? value : `${connection}, ${value}`;

@@ -7,6 +7,7 @@ import { errorPageHtml, SERVER_HEADER } from '../error-pages.js';
 import type { ProxyRequest, ProxyResponse } from '../http-types.js';
 import type { ConnectionLimits } from '../http1/engine.js';
 import { rawHeader } from '../raw-headers.js';
+import { duplicateUniqueField } from '../unique-fields.js';
 import { http1FieldsOf } from './h2-request-fields.js';
 
 export interface H2FrontOptions {
@@ -104,7 +105,9 @@ export class H2Front {
     // A body without Content-Length: DATA frames follow a HEADERS frame without END_STREAM
     // (RFC 9113 §8.1). HTTP/1.1 says the same with Transfer-Encoding; h2 has none (§8.2.2).
     const unsizedBody = !req.stream.endAfterHeaders && rawHeader(fields, 'content-length') === undefined;
-    Object.assign(req, { setBodyLimit: (bytes: number) => limitBody(req, res, bytes), unsizedBody });
+    // nginx's HTTP/2 module runs the same header handlers: a second If-Match… is its 400 there too.
+    const duplicateField = duplicateUniqueField(fields) ?? undefined;
+    Object.assign(req, { setBodyLimit: (bytes: number) => limitBody(req, res, bytes), unsizedBody, duplicateField });
     this.options.onRequest(req, res, connection);
   }
 }

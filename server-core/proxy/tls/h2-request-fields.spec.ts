@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { duplicateUniqueField } from '../unique-fields.js';
 import { http1FieldsOf } from './h2-request-fields.js';
 
 describe('HTTP/2 request fields as HTTP/1.1 fields', () => {
@@ -37,5 +38,11 @@ describe('HTTP/2 request fields as HTTP/1.1 fields', () => {
   it('keeps repeated fields other than Cookie as they are (the pipeline joins or refuses them)', () => {
     const raw = [':authority', 'a.test', 'x-forwarded-for', '10.0.0.1', 'x-forwarded-for', '10.0.0.2', 'accept', 'text/html', 'accept', '*/*'];
     assert.deepEqual(http1FieldsOf(raw), ['host', 'a.test', 'x-forwarded-for', '10.0.0.1', 'x-forwarded-for', '10.0.0.2', 'accept', 'text/html', 'accept', '*/*']);
+  });
+
+  it('finds a repeated field nginx takes once (its HTTP/2 module answers 400 too); Cookie, Range and the others may repeat', () => {
+    assert.equal(duplicateUniqueField(['host', 'a.test', 'if-match', '"a"', 'accept', '*/*', 'if-match', '"b"']), 'if-match');
+    assert.equal(duplicateUniqueField(['authorization', 'Basic eDp5', 'Authorization', 'Basic eDp5']), 'Authorization');
+    assert.equal(duplicateUniqueField(['if-match', '"a"', 'if-none-match', '"a"', 'if-range', '"a"', 'range', 'bytes=0-1', 'range', 'bytes=2-3', 'cookie', 'a=1', 'cookie', 'b=2']), null);
   });
 });
