@@ -7,7 +7,7 @@ import { resolveConfined, type ConfinedResult } from './confined-path.js';
 import type { ContentHandler, ContentResult, RequestContext } from './request-context.js';
 import { normalizePath } from './request-target.js';
 import { answerStatus, logRequestError, sendBody, sendErrorPage, sendRedirect } from './respond.js';
-import { decorationHeaders, freshCachedFile, sendCachedFile, sendFoundFile } from './static-send.js';
+import { decorationHeaders, freshCachedFile, sendCachedFile, sendFoundFile, sendPrecompressedOnly } from './static-send.js';
 import { expandVariables } from './variables.js';
 
 const DONE: ContentResult = { kind: 'done' };
@@ -108,7 +108,11 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
     return DONE;
   }
   const found = await resolveConfined(mapping.base, path);
-  if (found.kind !== 'found') return refuse(ctx, found, path, mapping.base);
+  if (found.kind !== 'found') {
+    // nginx gzip_static: a missing file's `.gz` (`.br`) for a client that takes it; nginx declines a URI ending in `/`.
+    if (found.kind === 'missing' && h.compress && !uri.endsWith('/') && (await sendPrecompressedOnly(ctx, h, mapping.base, path))) return DONE;
+    return refuse(ctx, found, path, mapping.base);
+  }
 
   if (found.stat.isDirectory()) {
     if (!uri.endsWith('/')) {

@@ -12,6 +12,10 @@
 // no Last-Modified, `expires`/`add_header` only for the statuses they apply to, and on-the-fly
 // compression only for 403 and 404 (nginx's gzip filter: 200, 403, 404). With `=200` the file is
 // answered as any other.
+// A missing file whose `.gz`/`.br` sibling exists is that sibling for a client that accepts its
+// coding (nginx gzip_static: it opens `file.gz` without looking for `file`), and still the 404 for
+// one that does not: sent whole, never a range (nginx's gzip_static allows none, so no
+// Accept-Ranges either), with the sibling's own ETag and Last-Modified.
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -23,6 +27,7 @@ import { multipartBody, multipartFromFile, planMultipart } from './byteranges.js
 import { createCompressor, isCompressibleType, MIN_COMPRESS_BYTES, negotiateEncoding, weakEtag, type Coding } from './compress.js';
 import { evaluatePreconditions, evaluateRange, httpDate, makeEtag, type Validators } from './conditional.js';
 import { resolveConfined } from './confined-path.js';
+import { rawHeader } from './raw-headers.js';
 import { FileCache, type CachedFile, type Sibling } from './file-cache.js';
 import type { RequestContext } from './request-context.js';
 import { logRequestError, sendBody, sendErrorPage } from './respond.js';
@@ -41,6 +46,7 @@ function forcedStatus(ctx: RequestContext): number {
 
 const SIBLING_SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz' };
 const NO_SIBLINGS: ReadonlyMap<Coding, Sibling> = new Map();
+const NO_SIBLING_PATHS: ReadonlyMap<Coding, string> = new Map();
 /** nginx `expires max`: max-age=315360000 (ten years), as the importer maps it. */
 const EXPIRES_MAX_S = 315_360_000;
 
@@ -79,8 +85,31 @@ export function freshCachedFile(base: string, mappedPath: string): CachedFile | 
   return fileCache.fresh(FileCache.key(base, mappedPath), mappedPath);
 }
 
+/**
+ * nginx gzip_static for a file that is not there (`mappedPath` missing): its sibling in a coding
+ * the client accepts, sent as that coding. False when there is none (the caller answers 404).
+ */
+export async function sendPrecompressedOnly(ctx: RequestContext, h: StaticHandler, base: string, mappedPath: string): Promise<boolean> {
+  const siblings = await findSiblings({ base, mappedPath });
+  if (siblings.size === 0) return false;
+  // Ranges do not matter here: the sibling is the only representation there is.
+  const coding = negotiateEncoding(headerValue(ctx.req.headers['accept-encoding']), [...siblings.keys()]);
+  const found = coding === null ? undefined : siblings.get(coding);
+  if (coding === null || found === undefined) return false;
+  const file: FoundFile = { base, mappedPath, realPath: found.realPath, stat: found.stat };
+  if (found.stat.size <= fileCache.maxFileBytes) {
+    const entry = await fileCache.load(FileCache.key(base, mappedPath + SIBLING_SUFFIX[coding]), found.realPath, found.stat, NO_SIBLING_PATHS);
+    if (entry) {
+      await sendCachedFile(ctx, h, entry, mappedPath, coding);
+      return true;
+    }
+  }
+  await streamFile(ctx, h, file, NO_SIBLING_PATHS, coding);
+  return true;
+}
+
 export async function sendFoundFile(ctx: RequestContext, h: StaticHandler, file: FoundFile): Promise<void> {
-  const siblings = h.compress ? await findSiblings(file) : new Map<Coding, string>();
+  const siblings = h.compress ? siblingPaths(await findSiblings(file)) : NO_SIBLING_PATHS;
   if (file.stat.size <= fileCache.maxFileBytes) {
     const entry = await fileCache.load(FileCache.key(file.base, file.mappedPath), file.realPath, file.stat, siblings);
     if (entry) return sendCachedFile(ctx, h, entry, file.mappedPath);
@@ -88,21 +117,22 @@ export async function sendFoundFile(ctx: RequestContext, h: StaticHandler, file:
   return streamFile(ctx, h, file, siblings);
 }
 
-export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entry: CachedFile, mappedPath: string): Promise<void> {
+/** `precompressed`: the entry's bytes are already in that coding (a sibling standing in for a missing file). */
+export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entry: CachedFile, mappedPath: string, precompressed?: Coding): Promise<void> {
   const { req } = ctx;
   const contentType = ctx.contentType ?? typeOf(mappedPath);
   const forced = forcedStatus(ctx);
-  const onTheFly = h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES && compressesStatus(forced);
+  const onTheFly = precompressed === undefined && h.compress && isCompressibleType(contentType) && entry.size >= MIN_COMPRESS_BYTES && compressesStatus(forced);
   // The entry is shared by every location mapping to this file: its siblings count only where compression is on.
-  const siblings = h.compress ? entry.siblings : NO_SIBLINGS;
-  const varies = onTheFly || siblings.size > 0;
-  const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...siblings.keys()]);
+  const siblings = h.compress && precompressed === undefined ? entry.siblings : NO_SIBLINGS;
+  const varies = precompressed !== undefined || onTheFly || siblings.size > 0;
+  const coding = precompressed === undefined ? chooseCoding(ctx, onTheFly, [...siblings.keys()]) : null;
 
   let body = entry.body;
   let validators: Validators = { etag: entry.etag, mtimeMs: entry.mtimeMs };
   let etagHeader = entry.etag;
   let lastModified = entry.lastModified;
-  let encoding: Coding | null = null;
+  let encoding: Coding | null = precompressed ?? null;
   if (coding !== null) {
     const sibling = siblings.get(coding);
     if (sibling) {
@@ -126,8 +156,8 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
   if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
   if (pre === 'not-modified') return sendBody(ctx, 304, '', '', { ...base, ...decorationHeaders(ctx, h, 304, Date.now()) });
 
-  // Ranges only ever reach the identity representation (chooseCoding gives none for them).
-  const range = encoding === null && forced === 0 ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), body.length, validators) : ({ kind: 'full' } as const);
+  // Ranges only ever reach the identity representation (a sibling chosen for a Range request goes whole).
+  const range = encoding === null && forced === 0 ? evaluateRange(firstRange(ctx), headerValue(req.headers['if-range']), body.length, validators) : ({ kind: 'full' } as const);
   if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${body.length}` });
   if (range.kind === 'multipart') {
     const plan = planMultipart(range.ranges, body.length, contentType);
@@ -150,17 +180,17 @@ export async function sendCachedFile(ctx: RequestContext, h: StaticHandler, entr
 }
 
 /** Large files: from disk through one handle, so headers describe the bytes sent even if the file changes. */
-async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile, siblings: ReadonlyMap<Coding, string>): Promise<void> {
+async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile, siblings: ReadonlyMap<Coding, string>, precompressed?: Coding): Promise<void> {
   const { req } = ctx;
   const contentType = ctx.contentType ?? typeOf(file.mappedPath);
   const forced = forcedStatus(ctx);
-  const onTheFly = h.compress && isCompressibleType(contentType) && file.stat.size >= MIN_COMPRESS_BYTES && compressesStatus(forced);
-  const varies = onTheFly || siblings.size > 0;
-  const coding = chooseCoding(ctx, onTheFly ? ['br', 'gzip'] : [...siblings.keys()]);
+  const onTheFly = precompressed === undefined && h.compress && isCompressibleType(contentType) && file.stat.size >= MIN_COMPRESS_BYTES && compressesStatus(forced);
+  const varies = precompressed !== undefined || onTheFly || siblings.size > 0;
+  const coding = precompressed === undefined ? chooseCoding(ctx, onTheFly, [...siblings.keys()]) : null;
   const siblingPath = coding === null ? undefined : siblings.get(coding);
 
   let handle: FileHandle;
-  let encoding: Coding | null = null;
+  let encoding: Coding | null = precompressed ?? null;
   let compressOnTheFly = false;
   try {
     try {
@@ -192,7 +222,7 @@ async function streamFile(ctx: RequestContext, h: StaticHandler, file: FoundFile
     if (pre === 'precondition-failed') return sendErrorPage(ctx, 412);
     if (pre === 'not-modified') return sendBody(ctx, 304, '', '', { ...base, ...decorationHeaders(ctx, h, 304, Date.now()) });
 
-    const range = encoding === null && forced === 0 ? evaluateRange(req.headers.range, headerValue(req.headers['if-range']), st.size, validators) : ({ kind: 'full' } as const);
+    const range = encoding === null && forced === 0 ? evaluateRange(firstRange(ctx), headerValue(req.headers['if-range']), st.size, validators) : ({ kind: 'full' } as const);
     if (range.kind === 'unsatisfiable') return sendErrorPage(ctx, 416, { 'Content-Range': `bytes */${st.size}` });
     const plan = range.kind === 'multipart' ? planMultipart(range.ranges, st.size, contentType) : null;
     const start = range.kind === 'partial' ? range.start : 0;
@@ -274,20 +304,38 @@ function compressesStatus(forced: number): boolean {
   return forced === 0 || forced === 403 || forced === 404;
 }
 
-/** Range requests get the identity representation. */
-function chooseCoding(ctx: RequestContext, available: readonly Coding[]): Coding | null {
-  const { req } = ctx;
-  if (available.length === 0 || req.headers.range !== undefined) return null;
-  return negotiateEncoding(headerValue(req.headers['accept-encoding']), available);
+const ON_THE_FLY: readonly Coding[] = ['br', 'gzip'];
+
+/**
+ * The coding to send: a sibling, or on-the-fly compression where `onTheFly`. A Range request is
+ * never compressed on the fly (the range applies to the file's bytes), but gets a sibling whole
+ * when the client takes its coding: nginx's gzip_static serves `file.gz` for any Range (it allows
+ * no ranges on it).
+ */
+function chooseCoding(ctx: RequestContext, onTheFly: boolean, siblings: readonly Coding[]): Coding | null {
+  const available = onTheFly && firstRange(ctx) === undefined ? ON_THE_FLY : siblings;
+  if (available.length === 0) return null;
+  return negotiateEncoding(headerValue(ctx.req.headers['accept-encoding']), available);
+}
+
+/** The first Range field: nginx reads only that one (node:http's `headers.range` joins repeats with ", "). */
+function firstRange(ctx: RequestContext): string | undefined {
+  return rawHeader(ctx.req.rawHeaders, 'range');
 }
 
 /** `file.br` / `file.gz` next to the mapped path, confined to the same root, regular files only. */
-async function findSiblings(file: FoundFile): Promise<Map<Coding, string>> {
-  const out = new Map<Coding, string>();
+async function findSiblings(file: Pick<FoundFile, 'base' | 'mappedPath'>): Promise<Map<Coding, { realPath: string; stat: Stats }>> {
+  const out = new Map<Coding, { realPath: string; stat: Stats }>();
   for (const coding of ['br', 'gzip'] as const) {
     const found = await resolveConfined(file.base, file.mappedPath + SIBLING_SUFFIX[coding]);
-    if (found.kind === 'found' && found.stat.isFile()) out.set(coding, found.realPath);
+    if (found.kind === 'found' && found.stat.isFile()) out.set(coding, found);
   }
+  return out;
+}
+
+function siblingPaths(found: ReadonlyMap<Coding, { realPath: string }>): Map<Coding, string> {
+  const out = new Map<Coding, string>();
+  for (const [coding, f] of found) out.set(coding, f.realPath);
   return out;
 }
 
