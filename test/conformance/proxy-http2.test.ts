@@ -1,7 +1,7 @@
 // Differential conformance for the reverse proxy behind HTTP/2 (TLS, ALPN h2): what the upstream
 // sees of an HTTP/2 request (no pseudo-header fields, Host from :authority, Cookie crumbs joined,
-// bodies with and without Content-Length) and what the client gets back (hop-by-hop fields
-// dropped, large bodies intact). Real nginx (`listen … ssl http2`, an openssl self-signed
+// bodies with and without Content-Length; a repeated If-Match or Authorization is nginx's 400) and
+// what the client gets back (hop-by-hop fields dropped, large bodies intact). Real nginx (`listen … ssl http2`, an openssl self-signed
 // certificate) and Berth (the same config imported; its own certificate) proxy to one upstream.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BerthProcess } from '../helpers/berth-process.js';
 import { waitFor } from '../helpers/berth-process.js';
 import { runCorpus } from './corpus.js';
+import { sendH2Curl } from './curl-h2.js';
 import { freePort, NGINX_BIN, sendH2, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
 import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
 
@@ -63,6 +64,15 @@ const corpus: CorpusCase[] = [
   { name: 'h2: return', path: '/ret', headers: h() },
 ];
 
+// nginx's HTTP/2 module runs the same header handlers as HTTP/1.1: a field it takes once, sent
+// twice, is 400. Sent with curl (node:http2's client refuses to repeat these fields).
+const duplicates: CorpusCase[] = [
+  { name: 'h2: a second If-Match is 400', path: '/ret', headers: h({ 'If-Match': ['"a"', '"b"'] }) },
+  { name: 'h2: a second Authorization is 400', path: '/plain/echo', headers: h({ Authorization: ['Basic eDp5', 'Basic eDp6'] }) },
+  { name: 'h2: a second If-Modified-Since is 400', path: '/ret', headers: h({ 'If-Modified-Since': ['Wed, 01 May 2024 12:00:00 GMT', 'Wed, 01 May 2024 12:00:00 GMT'] }) },
+  { name: 'h2: a second Range is fine', path: '/ret', headers: h({ Range: ['bytes=0-1', 'bytes=2-3'] }) },
+];
+
 describe('differential conformance: the reverse proxy behind HTTP/2', { skip: NGINX_BIN ? (OPENSSL_BIN ? false : 'openssl is not installed (apt-get install openssl)') : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
   let root = '';
   let nginx: RunningNginx | null = null;
@@ -94,5 +104,9 @@ describe('differential conformance: the reverse proxy behind HTTP/2', { skip: NG
 
   it('answers the corpus over HTTP/2 like nginx; every difference is allowlisted with a reason', async () => {
     await runCorpus('reverse proxy behind HTTP/2', corpus, nginxTls, berthTls, sendH2);
+  });
+
+  it('refuses a repeated field nginx takes once with 400 over HTTP/2, as nginx', async () => {
+    await runCorpus('duplicate fields over HTTP/2', duplicates, nginxTls, berthTls, sendH2Curl);
   });
 });
