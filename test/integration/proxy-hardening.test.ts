@@ -2,7 +2,7 @@
 // (its proxy worker on the raw HTTP/1.1 engine), each with the status it must get. The matrix is
 // printed for the closing note. Site limits: 1 KiB bodies, 1 s header and body timeouts.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -63,6 +63,9 @@ describe('proxy hardening matrix (raw sockets against berth serve)', () => {
     const next = structuredClone(current.config) as unknown as Record<string, unknown>;
     next.apps = [];
     next.upstreams = [];
+    // Info lines too: the engine logs refused heads at info, as nginx does.
+    const settings = next.settings as { logs?: Record<string, unknown> };
+    settings.logs = { ...settings.logs, errorLevel: 'info' };
     next.sites = [
       {
         id: 'hard',
@@ -106,6 +109,10 @@ describe('proxy hardening matrix (raw sockets against berth serve)', () => {
     { name: 'smuggling: obfuscated "Transfer-Encoding : chunked"', send: [`POST /up/ HTTP/1.1\r\n${H}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n`], want: 400 },
     { name: 'smuggling: bad chunk size', send: [`POST /up/ HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\n\r\n`], want: 400 },
     { name: 'duplicate Host', send: [`GET / HTTP/1.1\r\n${H}Host: other.test\r\n\r\n`], want: 400 },
+    // nginx takes these once (ngx_http_process_unique_header_line): a second one is 400.
+    { name: 'a second If-Match', send: [`GET / HTTP/1.1\r\n${H}If-Match: *\r\nIf-Match: *\r\n\r\n`], want: 400 },
+    { name: 'a second Authorization', send: [`GET /up/ HTTP/1.1\r\n${H}Authorization: Basic eDp5\r\nauthorization: Basic eDp5\r\n\r\n`], want: 400 },
+    { name: 'a second Range is fine (the first counts)', send: [`GET / HTTP/1.1\r\n${H}Range: bytes=0-1\r\nRange: bytes=2-3\r\n\r\n`], want: 206 },
     { name: 'missing Host on HTTP/1.1', send: ['GET / HTTP/1.1\r\n\r\n'], want: 400 },
     { name: 'obs-fold header continuation', send: [`GET / HTTP/1.1\r\n${H}X-A: 1\r\n 2\r\n\r\n`], want: 400 },
     { name: 'bare LF line endings', send: ['GET / HTTP/1.1\nHost: h.test\n\n'], want: 400 },
@@ -141,4 +148,22 @@ describe('proxy hardening matrix (raw sockets against berth serve)', () => {
     console.log(`hardening matrix (status, case):\n${rows.join('\n')}`);
     assert.deepEqual(failures, []);
   });
+
+  test("a repeated If-None-Match is logged as the engine's other refused heads: an access-log 400 and an info line without the values", async () => {
+    assert.equal(await statusOf(port, [`GET /dup-inm HTTP/1.1\r\n${H}If-None-Match: "secret-a"\r\nIf-None-Match: "secret-b"\r\n\r\n`]), 400);
+    const logs = join(berth.dataDir, 'logs');
+    const access = await waitFor('the access-log line', () => readIfExists(join(logs, 'hard.access.log')).split('\n').find((l) => l.includes('"GET /dup-inm HTTP/1.1" 400')));
+    assert.ok(access);
+    const error = await waitFor('the error-log line', () => readIfExists(join(logs, 'error.log')).split('\n').find((l) => l.includes('client sent a duplicate If-None-Match header line (400) while reading the client request')));
+    assert.match(error, /\[info\]/);
+    assert.doesNotMatch(error, /secret/);
+  });
 });
+
+function readIfExists(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
