@@ -6,7 +6,8 @@ import { request } from 'node:http';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeSettings } from '../contract/ipc.js';
 import { ProxyServer } from './proxy-server.js';
@@ -37,6 +38,7 @@ describe('static extras: compression, expires, add_header, open-file cache', () 
   let port = 0;
   const css = 'body { color: red; margin: 0 auto; }\n'.repeat(200);
   const big = 'big text file line\n'.repeat(150_000); // ~2.8 MiB: streamed, not cached
+  const hugeGz = randomBytes(1_300_000); // past the cache's 1 MiB: streamed (the bytes need not be gzip to be sent)
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-static-extras-'));
@@ -50,6 +52,10 @@ describe('static extras: compression, expires, add_header, open-file cache', () 
     // A precompressed sibling with different content proves the sibling is what is sent.
     await writeFile(join(www, 'assets', 'app.js.gz'), gzipSync('console.log("from .gz");\n'));
     await writeFile(join(www, 'live.txt'), 'first version of the file');
+    // Siblings without the file itself (gzip_static serves them; nginx opens `file.gz` first).
+    await writeFile(join(www, 'assets', 'only.js.gz'), gzipSync('console.log("only gz");\n'));
+    await writeFile(join(www, 'assets', 'only.css.br'), brotliCompressSync('a { color: blue }\n'));
+    await writeFile(join(www, 'assets', 'huge.txt.gz'), hugeGz);
     const runtime: RuntimeSettings = { dataDir: dir, logDir: join(dir, 'logs'), httpPort: 0, httpsPort: 0, bindAddresses: ['127.0.0.1'] };
     proxy = new ProxyServer({ warn: () => undefined });
     const config = testConfig([
@@ -142,6 +148,44 @@ describe('static extras: compression, expires, add_header, open-file cache', () 
     const plain = await fetchRaw(port, '/assets/app.js');
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.match(plain.body.toString(), /identity/);
+  });
+
+  it('gzip_static without the file: the sibling, whole, to a client that takes its coding; 404 to one that does not', async () => {
+    const gz = await fetchRaw(port, '/assets/only.js', { 'accept-encoding': 'gzip', range: 'bytes=0-3' });
+    assert.equal(gz.status, 200, 'a Range gets the sibling whole (nginx allows no ranges on it)');
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gz.headers['content-type'], 'text/javascript; charset=utf-8', 'the type of only.js');
+    assert.equal(gz.headers['accept-ranges'], undefined);
+    assert.equal(gz.headers.vary, 'Accept-Encoding');
+    assert.equal(gunzipSync(gz.body).toString(), 'console.log("only gz");\n');
+    const head = await fetchRaw(port, '/assets/only.js', { 'accept-encoding': 'gzip' }, 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['content-length'], gz.headers['content-length']);
+    const again = await fetchRaw(port, '/assets/only.js', { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) });
+    assert.equal(again.status, 304);
+    for (const refuses of [{}, { 'accept-encoding': 'gzip;q=0' }, { 'accept-encoding': 'br' }] as Array<Record<string, string>>) {
+      assert.equal((await fetchRaw(port, '/assets/only.js', refuses)).status, 404, JSON.stringify(refuses));
+    }
+    const br = await fetchRaw(port, '/assets/only.css', { 'accept-encoding': 'gzip, br' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(br.body).toString(), 'a { color: blue }\n');
+    // A sibling past the cache's size limit is streamed, with its length.
+    const huge = await fetchRaw(port, '/assets/huge.txt', { 'accept-encoding': 'gzip' });
+    assert.equal(huge.status, 200);
+    assert.equal(huge.headers['content-encoding'], 'gzip');
+    assert.equal(Number(huge.headers['content-length']), hugeGz.length);
+    assert.ok(huge.body.equals(hugeGz));
+    assert.equal((await fetchRaw(port, '/assets/huge.txt')).status, 404);
+  });
+
+  it('a file with a sibling: a Range request that takes the coding gets the sibling whole (nginx gzip_static), one that does not gets the range', async () => {
+    const gz = await fetchRaw(port, '/assets/app.js', { 'accept-encoding': 'gzip', range: 'bytes=0-3' });
+    assert.equal(gz.status, 200);
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.body).toString(), 'console.log("from .gz");\n');
+    const plain = await fetchRaw(port, '/assets/app.js', { 'accept-encoding': 'br', range: 'bytes=0-3' });
+    assert.equal(plain.status, 206);
+    assert.equal(plain.body.toString(), 'cons');
   });
 
   it('streams large text files through the compressor (chunked, no Content-Length)', async () => {
