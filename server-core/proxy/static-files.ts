@@ -109,8 +109,9 @@ async function serveUri(ctx: RequestContext, h: StaticHandler, mapping: FileMapp
   }
   const found = await resolveConfined(mapping.base, path);
   if (found.kind !== 'found') {
-    // nginx gzip_static: a missing file's `.gz` (`.br`) for a client that takes it; nginx declines a URI ending in `/`.
-    if (found.kind === 'missing' && h.compress && !uri.endsWith('/') && (await sendPrecompressedOnly(ctx, h, mapping.base, path))) return DONE;
+    // nginx gzip_static: a missing file's `.gz` (`.br`) for a client that takes it; it declines a URI
+    // ending in `/`, and a POST meets the static module's 404 (checked against nginx 1.22).
+    if (found.kind === 'missing' && h.compress && ctx.method !== 'POST' && !uri.endsWith('/') && (await sendPrecompressedOnly(ctx, h, mapping.base, path))) return DONE;
     return refuse(ctx, found, path, mapping.base);
   }
 

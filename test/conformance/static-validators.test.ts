@@ -40,6 +40,7 @@ const corpus: CorpusCase[] = [
   { name: 'gzip_static: only the .gz, client refuses gzip (q=0)', path: '/gz/only.css', headers: { 'Accept-Encoding': 'gzip;q=0, identity' } },
   { name: 'gzip_static: only the .gz, client takes br only', path: '/gz/only.css', headers: { 'Accept-Encoding': 'br' } },
   { name: 'gzip_static: only the .gz, HEAD', method: 'HEAD', path: '/gz/only.css', headers: { 'Accept-Encoding': 'gzip' }, compareHeaders: ['content-encoding'] },
+  { name: 'gzip_static: only the .gz, a POST is the 404', method: 'POST', path: '/gz/only.css', headers: { 'Accept-Encoding': 'gzip' } },
   { name: 'gzip_static: only the .gz, a Range gets it whole', path: '/gz/only.css', headers: { 'Accept-Encoding': 'gzip', Range: 'bytes=0-4' }, compareHeaders: ['content-encoding'] },
   { name: "gzip_static: only the .gz, If-None-Match with the .gz's ETag", path: '/gz/only.css', previous: 'gzip_static: only the .gz, client takes gzip', fromPrevious: (r) => ({ 'Accept-Encoding': 'gzip', 'If-None-Match': etagOf(r) }), compareHeaders: ['content-encoding'] },
   { name: 'gzip_static: only the .gz, If-Modified-Since its mtime', path: '/gz/only.css', headers: { 'Accept-Encoding': 'gzip', 'If-Modified-Since': AT_MTIME }, compareHeaders: ['content-encoding'] },
