@@ -7,14 +7,10 @@
 // page and an intercepted error of the page (recursive_error_pages off), a location's own list,
 // add_header/expires by the status sent, and the access phase run again for the page (server-level
 // deny and auth_basic refuse their own error page; limit_req counts once).
-import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { BerthProcess } from '../helpers/berth-process.js';
-import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
-import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
+import { differentialSuite, freePort, NGINX_MISSING, type CorpusCase } from './harness.js';
+import { pattern } from './upstream.js';
 
 function configFor(port: number, upstream: number, dead: number, root: string): string {
   const site = (name: string, body: string) => `    server {
@@ -135,29 +131,15 @@ function writeSite(root: string): void {
   chmodSync(join(root, 'htpasswd'), 0o644);
 }
 
-describe('differential conformance: Berth vs nginx (error_page, proxy_intercept_errors)', { skip: NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  let upstream: RunningUpstream | null = null;
-  let nginxPort = 0;
-  let berthPort = 0;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-errpage-'));
-    chmodSync(root, 0o755); // nginx workers may run as another user
+differentialSuite('differential conformance: Berth vs nginx (error_page, proxy_intercept_errors)', {
+  skip: NGINX_MISSING,
+  tmpPrefix: 'berth-conformance-errpage-',
+  upstreams: ['a'],
+  prepare: async (root) => {
     writeSite(root);
-    upstream = await startUpstream('a');
-    const dead = await freePort();
-    nginxPort = await freePort();
-    berthPort = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, upstream.port, dead, root), nginxPort);
-    berth = await startBerthWith(configFor(berthPort, upstream.port, dead, root), berthPort);
-  });
-
-  after(() => stopDifferential({ nginx, berth, upstreams: [upstream], root }));
-
-  it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
-    await runCorpus('error_page', corpus, nginxPort, berthPort);
-  });
+    return { dead: await freePort() };
+  },
+  configFor: (port, { root, upstreams: [upstream], prepared }) => configFor(port, upstream as number, prepared.dead, root),
+  label: 'error_page',
+  corpus,
 });

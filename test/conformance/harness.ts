@@ -2,17 +2,25 @@
 // `POST /api/v1/import` — by a real `berth serve` on a temp data dir. Every corpus request goes to
 // both on loopback; status, chosen headers and body are compared. Ports differ between the two,
 // so the port inside Location headers is normalised before comparing.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { mimeTypesFile } from '../../server-core/interop/nginx/export.js';
 import { startBerth, waitFor, type BerthProcess } from '../helpers/berth-process.js';
 import { h2Exchange } from '../helpers/http.js';
-import { ECHO_HEADER, type Echo } from './upstream.js';
+// corpus.ts uses this module's compare/send at call time only, so the import cycle is harmless.
+import { runCorpus, type CorpusResult } from './corpus.js';
+import { ECHO_HEADER, startUpstream, type Echo, type RunningUpstream } from './upstream.js';
 
 export const NGINX_BIN = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+
+/** The skip reason of a suite that needs only nginx: false where it is installed. */
+export const NGINX_MISSING: string | false = NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer';
 
 export interface Reply {
   status: number;
@@ -174,6 +182,88 @@ export async function startBerthWith(config: string, port: number, workers = 1):
     berth.cleanup();
     throw e;
   }
+}
+
+/** What a suite's `configFor` is given for one side (nginx or Berth). */
+export interface SuiteEnv<P> {
+  /** The suite's temp dir (mode 0755: nginx's workers may run as another user); nginx's prefix is `root/nginx`. */
+  root: string;
+  /** The ports of the suite's upstreams, in the order of `upstreams`. */
+  upstreams: readonly number[];
+  /** A free port for this side's `listen … ssl http2` server when the suite is `h2`, else 0. */
+  tlsPort: number;
+  /** What `prepare` returned. */
+  prepared: P;
+}
+
+export interface DifferentialSuite<P> {
+  /** Why the suite cannot run here (a peer that is not installed), or false. */
+  skip: string | false;
+  /** The mkdtemp prefix of the suite's temp dir. */
+  tmpPrefix: string;
+  /** Echo upstreams (upstream.ts) to start, by id; both sides proxy to the same ones. */
+  upstreams?: readonly string[];
+  /** Writes the suite's files under `root` and works out what both configs share (dead ports…). */
+  prepare?: (root: string) => P | Promise<P>;
+  /** The nginx config for one side; `port` is that side's plain HTTP port (its default server answers `/` with 200). */
+  configFor: (port: number, env: SuiteEnv<P>) => string;
+  /** Worker processes on each side (nginx `worker_processes`, `--proxy-workers`); 1 by default. */
+  workers?: number;
+  /** Send the corpus over HTTP/2 to the TLS ports, once each side answers `probe` there with 200. */
+  h2?: { probe: CorpusCase };
+  label: string;
+  corpus: readonly CorpusCase[];
+  /** The `it` title; by default the allowlist promise. */
+  title?: string;
+  /** More checks on the result (e.g. no difference at all, allowlisted or not). */
+  check?: (result: CorpusResult) => void;
+  /** Further corpora on the same servers, each its own test, sent with their own sender (e.g. curl for fields node:http2 will not send). */
+  extra?: ReadonlyArray<{ title: string; label: string; corpus: readonly CorpusCase[]; send: Sender }>;
+}
+
+/**
+ * One differential suite: a temp root, the upstreams, a free port (and TLS port) per side, nginx
+ * and Berth started on the same config, the corpus run against both, everything stopped after.
+ */
+export function differentialSuite<P = undefined>(name: string, s: DifferentialSuite<P>): void {
+  describe(name, { skip: s.skip }, () => {
+    let root = '';
+    let nginx: RunningNginx | null = null;
+    let berth: BerthProcess | null = null;
+    const upstreams: RunningUpstream[] = [];
+    const ports = { nginx: 0, berth: 0 };
+
+    before(async () => {
+      root = mkdtempSync(join(tmpdir(), s.tmpPrefix));
+      chmodSync(root, 0o755);
+      const prepared = (await s.prepare?.(root)) as P;
+      for (const id of s.upstreams ?? []) upstreams.push(await startUpstream(id));
+      const env = async (): Promise<[number, SuiteEnv<P>]> => [await freePort(), { root, upstreams: upstreams.map((u) => u.port), tlsPort: s.h2 ? await freePort() : 0, prepared }];
+      const [nginxPort, nginxEnv] = await env();
+      const [berthPort, berthEnv] = await env();
+      nginx = await startNginx(join(root, 'nginx'), s.configFor(nginxPort, nginxEnv), nginxPort, s.workers);
+      berth = await startBerthWith(s.configFor(berthPort, berthEnv), berthPort, s.workers);
+      ports.nginx = s.h2 ? nginxEnv.tlsPort : nginxPort;
+      ports.berth = s.h2 ? berthEnv.tlsPort : berthPort;
+      const probe = s.h2?.probe;
+      // Berth issues a TLS site's certificate from its local CA after the import: wait for h2 on the port.
+      if (probe) for (const port of [ports.nginx, ports.berth]) await waitFor(`h2 on port ${port}`, async () => sendH2(port, probe).then((r) => (r.status === 200 ? true : undefined), () => undefined), 20_000, 100);
+    });
+
+    after(() => stopDifferential({ nginx, berth, upstreams, root }));
+
+    it(s.title ?? 'answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
+      const result = await runCorpus(s.label, s.corpus, ports.nginx, ports.berth, s.h2 ? sendH2 : send);
+      s.check?.(result);
+    });
+
+    for (const more of s.extra ?? []) it(more.title, () => runCorpus(more.label, more.corpus, ports.nginx, ports.berth, more.send).then(() => undefined));
+  });
+}
+
+/** A `check` for suites that must match nginx exactly, allowlisted differences included. */
+export function noDifferences(result: CorpusResult): void {
+  assert.deepEqual(result.differences, []);
 }
 
 export interface Difference {

@@ -6,16 +6,11 @@
 // locations and X-Accel-Redirect (the "sendfile through nginx" pattern). A second corpus runs
 // limit_req with two workers on each side: both share one zone.
 // Real nginx and Berth (the same config imported) proxy to the same upstreams (upstream.ts).
-import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { BerthProcess } from '../helpers/berth-process.js';
-import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
-import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
+import { differentialSuite, freePort, NGINX_MISSING, noDifferences, type CorpusCase } from './harness.js';
+import { pattern } from './upstream.js';
 
 const HTPASSWD_BIN = ['/usr/bin/htpasswd', '/usr/sbin/htpasswd'].find((p) => existsSync(p)) ?? null;
 
@@ -248,61 +243,36 @@ const sharedZoneCorpus: CorpusCase[] = Array.from({ length: 7 }, (_, i) => ({
   headers: host('rate.test'),
 }));
 
-describe('differential conformance: Berth vs nginx (proxy, balancing, access, limits)', { skip: NGINX_BIN ? (HTPASSWD_BIN ? false : 'htpasswd is not installed (apt-get install apache2-utils)') : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  const upstreams: RunningUpstream[] = [];
-  let nginxPort = 0;
-  let berthPort = 0;
+/** The site's files and an `htpasswd -B` user file; the dead upstream's port. */
+async function prepare(root: string): Promise<{ dead: number }> {
+  mkdirSync(join(root, 'site', 'files'), { recursive: true });
+  writeFileSync(join(root, 'site', 'files', 'a.txt'), 'a\n');
+  mkdirSync(join(root, 'protected'));
+  writeFileSync(join(root, 'protected', 'a.txt'), 'protected file\n');
+  const made = spawnSync(HTPASSWD_BIN as string, ['-B', '-b', '-c', join(root, 'htpasswd'), 'alice', 'open sesame'], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`htpasswd -B failed: ${made.stderr}`);
+  chmodSync(join(root, 'htpasswd'), 0o644); // nginx's worker may run as another user
+  return { dead: await freePort() };
+}
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-proxy-'));
-    chmodSync(root, 0o755);
-    mkdirSync(join(root, 'site', 'files'), { recursive: true });
-    writeFileSync(join(root, 'site', 'files', 'a.txt'), 'a\n');
-    mkdirSync(join(root, 'protected'));
-    writeFileSync(join(root, 'protected', 'a.txt'), 'protected file\n');
-    const made = spawnSync(HTPASSWD_BIN as string, ['-B', '-b', '-c', join(root, 'htpasswd'), 'alice', 'open sesame'], { encoding: 'utf8' });
-    if (made.status !== 0) throw new Error(`htpasswd -B failed: ${made.stderr}`);
-    chmodSync(join(root, 'htpasswd'), 0o644); // nginx's worker may run as another user
-    for (const id of ['a', 'b', 'c']) upstreams.push(await startUpstream(id));
-    const [a, b, c] = upstreams as [RunningUpstream, RunningUpstream, RunningUpstream];
-    const ports: Ports = { a: a.port, b: b.port, c: c.port, dead: await freePort() };
-    nginxPort = await freePort();
-    berthPort = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, ports, root), nginxPort);
-    berth = await startBerthWith(configFor(berthPort, ports, root), berthPort);
-  });
-
-  after(() => stopDifferential({ nginx, berth, upstreams, root }));
-
-  it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
-    await runCorpus('proxy, balancing, access, limits', corpus, nginxPort, berthPort);
-  });
+differentialSuite('differential conformance: Berth vs nginx (proxy, balancing, access, limits)', {
+  skip: NGINX_MISSING || (HTPASSWD_BIN ? false : 'htpasswd is not installed (apt-get install apache2-utils)'),
+  tmpPrefix: 'berth-conformance-proxy-',
+  upstreams: ['a', 'b', 'c'],
+  prepare,
+  configFor: (port, { root, upstreams: [a, b, c], prepared }) => configFor(port, { a: a as number, b: b as number, c: c as number, dead: prepared.dead }, root),
+  label: 'proxy, balancing, access, limits',
+  corpus,
 });
 
-describe('differential conformance: limit_req with 2 workers on each side (shared zone)', { skip: NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  let upstream: RunningUpstream | null = null;
-  let nginxPort = 0;
-  let berthPort = 0;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-zone-'));
-    upstream = await startUpstream('a');
-    nginxPort = await freePort();
-    berthPort = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), sharedZoneConfig(nginxPort, upstream.port), nginxPort, 2);
-    berth = await startBerthWith(sharedZoneConfig(berthPort, upstream.port), berthPort, 2);
-  });
-
-  after(() => stopDifferential({ nginx, berth, upstreams: [upstream], root }));
-
-  it('burst + 1 pass, then 503, exactly as nginx', async () => {
-    const result = await runCorpus('limit_req, 2 workers', sharedZoneCorpus, nginxPort, berthPort);
-    assert.equal(result.differences.length, 0);
-  });
+differentialSuite('differential conformance: limit_req with 2 workers on each side (shared zone)', {
+  skip: NGINX_MISSING,
+  tmpPrefix: 'berth-conformance-zone-',
+  upstreams: ['a'],
+  configFor: (port, { upstreams: [upstream] }) => sharedZoneConfig(port, upstream as number),
+  workers: 2,
+  label: 'limit_req, 2 workers',
+  corpus: sharedZoneCorpus,
+  title: 'burst + 1 pass, then 503, exactly as nginx',
+  check: noDifferences,
 });

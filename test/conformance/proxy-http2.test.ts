@@ -4,16 +4,11 @@
 // what the client gets back (hop-by-hop fields dropped, large bodies intact). Real nginx (`listen … ssl http2`, an openssl self-signed
 // certificate) and Berth (the same config imported; its own certificate) proxy to one upstream.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { BerthProcess } from '../helpers/berth-process.js';
-import { waitFor } from '../helpers/berth-process.js';
-import { runCorpus } from './corpus.js';
+import { differentialSuite, NGINX_MISSING, type CorpusCase } from './harness.js';
+import { pattern } from './upstream.js';
 import { sendH2Curl } from './curl-h2.js';
-import { freePort, NGINX_BIN, sendH2, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
-import { pattern, startUpstream, type RunningUpstream } from './upstream.js';
 
 const OPENSSL_BIN = spawnSync('openssl', ['version']).status === 0;
 
@@ -73,40 +68,22 @@ const duplicates: CorpusCase[] = [
   { name: 'h2: a second Range is fine', path: '/ret', headers: h({ Range: ['bytes=0-1', 'bytes=2-3'] }) },
 ];
 
-describe('differential conformance: the reverse proxy behind HTTP/2', { skip: NGINX_BIN ? (OPENSSL_BIN ? false : 'openssl is not installed (apt-get install openssl)') : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  let upstream: RunningUpstream | null = null;
-  let nginxTls = 0;
-  let berthTls = 0;
+/** An openssl self-signed certificate for nginx (Berth issues its own from its local CA). */
+function makeCertificate(root: string): void {
+  mkdirSync(join(root, 'tls'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=proxy.test', '-addext', 'subjectAltName=DNS:proxy.test', '-keyout', join(root, 'tls', 'key.pem'), '-out', join(root, 'tls', 'cert.pem')], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
+}
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-h2-'));
-    chmodSync(root, 0o755);
-    mkdirSync(join(root, 'tls'));
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=proxy.test', '-addext', 'subjectAltName=DNS:proxy.test', '-keyout', join(root, 'tls', 'key.pem'), '-out', join(root, 'tls', 'cert.pem')], { encoding: 'utf8' });
-    if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
-    upstream = await startUpstream('a');
-    const nginxPort = await freePort();
-    nginxTls = await freePort();
-    const berthPort = await freePort();
-    berthTls = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, nginxTls, upstream.port, root), nginxPort);
-    berth = await startBerthWith(configFor(berthPort, berthTls, upstream.port, root), berthPort);
-    // Berth issues the site's certificate from its local CA after the import: wait for h2 on the port.
-    for (const port of [nginxTls, berthTls]) {
-      await waitFor(`h2 on port ${port}`, async () => sendH2(port, { name: 'probe', path: '/ret', headers: h() }).then((r) => (r.status === 200 ? true : undefined), () => undefined), 20_000, 100);
-    }
-  });
-
-  after(() => stopDifferential({ nginx, berth, upstreams: [upstream], root }));
-
-  it('answers the corpus over HTTP/2 like nginx; every difference is allowlisted with a reason', async () => {
-    await runCorpus('reverse proxy behind HTTP/2', corpus, nginxTls, berthTls, sendH2);
-  });
-
-  it('refuses a repeated field nginx takes once with 400 over HTTP/2, as nginx', async () => {
-    await runCorpus('duplicate fields over HTTP/2', duplicates, nginxTls, berthTls, sendH2Curl);
-  });
+differentialSuite('differential conformance: the reverse proxy behind HTTP/2', {
+  skip: NGINX_MISSING || (OPENSSL_BIN ? false : 'openssl is not installed (apt-get install openssl)'),
+  tmpPrefix: 'berth-conformance-h2-',
+  upstreams: ['a'],
+  prepare: makeCertificate,
+  configFor: (port, { root, upstreams: [upstream], tlsPort }) => configFor(port, tlsPort, upstream as number, root),
+  h2: { probe: { name: 'probe', path: '/ret', headers: h() } },
+  label: 'reverse proxy behind HTTP/2',
+  corpus,
+  title: 'answers the corpus over HTTP/2 like nginx; every difference is allowlisted with a reason',
+  extra: [{ title: 'refuses a repeated field nginx takes once with 400 over HTTP/2, as nginx', label: 'duplicate fields over HTTP/2', corpus: duplicates, send: sendH2Curl }],
 });

@@ -5,14 +5,9 @@
 // URI), a static `break`, `break` before a `return`, `internal` locations reached by a rewrite,
 // captures escaped into the args, and the server rewrites running again after try_files.
 // Real nginx and Berth (the same config imported) proxy to the same echo upstream.
-import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { BerthProcess } from '../helpers/berth-process.js';
-import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
-import { startUpstream, type RunningUpstream } from './upstream.js';
+import { differentialSuite, NGINX_MISSING, type CorpusCase } from './harness.js';
 
 function configFor(port: number, upstream: number, root: string): string {
   const echo = 'return 200 "uri=$uri args=$args request_uri=$request_uri\\n"';
@@ -126,28 +121,12 @@ function writeSite(root: string): void {
   for (const rel of ['site/files/b.txt', 'site/v2/x.txt']) utimesSync(join(root, rel), fixed, fixed);
 }
 
-describe('differential conformance: Berth vs nginx (rewrite)', { skip: NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  let upstream: RunningUpstream | null = null;
-  let nginxPort = 0;
-  let berthPort = 0;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-rewrite-'));
-    chmodSync(root, 0o755); // nginx workers may run as another user
-    writeSite(root);
-    upstream = await startUpstream('a');
-    nginxPort = await freePort();
-    berthPort = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, upstream.port, root), nginxPort);
-    berth = await startBerthWith(configFor(berthPort, upstream.port, root), berthPort);
-  });
-
-  after(() => stopDifferential({ nginx, berth, upstreams: [upstream], root }));
-
-  it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
-    await runCorpus('rewrite', corpus, nginxPort, berthPort);
-  });
+differentialSuite('differential conformance: Berth vs nginx (rewrite)', {
+  skip: NGINX_MISSING,
+  tmpPrefix: 'berth-conformance-rewrite-',
+  upstreams: ['a'],
+  prepare: writeSite,
+  configFor: (port, { root, upstreams: [upstream] }) => configFor(port, upstream as number, root),
+  label: 'rewrite',
+  corpus,
 });

@@ -1,13 +1,9 @@
 // Differential conformance: location precedence, static files (index, try_files, alias,
 // autoindex, 304, 206, 416, 404, 403, 405), returns and redirects — real nginx against Berth
 // running the same config imported. Every difference must be in allowlist.json with its reason.
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { BerthProcess } from '../helpers/berth-process.js';
-import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
+import { differentialSuite, NGINX_MISSING, type CorpusCase } from './harness.js';
 
 function configFor(port: number, root: string): string {
   return `http {
@@ -145,26 +141,11 @@ function writeSite(root: string): void {
   }
 }
 
-describe('differential conformance: Berth vs nginx (static files, locations, returns)', { skip: NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  let nginxPort = 0;
-  let berthPort = 0;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-'));
-    chmodSync(root, 0o755); // nginx workers may run as another user
-    writeSite(root);
-    nginxPort = await freePort();
-    berthPort = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, root), nginxPort);
-    berth = await startBerthWith(configFor(berthPort, root), berthPort);
-  });
-
-  after(() => stopDifferential({ nginx, berth, root }));
-
-  it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
-    await runCorpus('static files, locations, returns', corpus, nginxPort, berthPort);
-  });
+differentialSuite('differential conformance: Berth vs nginx (static files, locations, returns)', {
+  skip: NGINX_MISSING,
+  tmpPrefix: 'berth-conformance-',
+  prepare: writeSite,
+  configFor: (port, { root }) => configFor(port, root),
+  label: 'static files, locations, returns',
+  corpus,
 });
