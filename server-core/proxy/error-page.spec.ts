@@ -137,6 +137,23 @@ describe('error pages (nginx error_page)', () => {
         locations: [loc('prefix', '/', { type: 'static' }), loc('exact', '/e401', { type: 'return', status: 200, body: 'ret page' })],
       },
       { id: 'rate', names: ['rate.test'], root: www, errorPages: [page50x], limits: { rateLimit: { perSecond: 0.001, burst: 0, nodelay: true } } },
+      {
+        id: 'rwmix',
+        names: ['rwmix.test'],
+        root: www,
+        limits: { maxBodyBytes: 10 },
+        errorPages: [{ codes: [302, 413], target: '/404.html' }],
+        rewrites: [
+          { pattern: '^/go$', replacement: '/landing', flag: 'redirect' },
+          { pattern: '^/sub/index\\.html$', replacement: '/landing', flag: 'redirect' },
+        ],
+        locations: [
+          loc('prefix', '/', { type: 'static' }),
+          loc('exact', '/404.html', { type: 'static' }, { internal: true }),
+          loc('prefix', '/sub/', { type: 'static' }, { errorPages: [page404] }),
+          loc('prefix', '/int/', { type: 'static' }, { internal: true }),
+        ],
+      },
     ];
     const config = testConfig(sites);
     config.upstreams = configSchema.parse({ schemaVersion: 1, upstreams: [{ id: 'php', protocol: 'fastcgi', servers: [{ address: `127.0.0.1:${(fcgi.address() as { port: number }).port}` }] }] }).upstreams;
@@ -196,6 +213,24 @@ describe('error pages (nginx error_page)', () => {
     assert.equal(internal.status, 404);
     assert.equal(internal.body, 'custom 404 page\n');
     assert.equal((await get(port, '/404.html')).status, 404, 'the page\'s internal location itself answers a client with… the page');
+  });
+
+  it('413 by Content-Length gets the site\'s 413 page; an internal location\'s 404 comes first (nginx find-config order)', async () => {
+    const post = { method: 'POST', body: 'x'.repeat(40), headers: { 'Content-Length': '40' }, host: 'rwmix.test' };
+    const big = await get(port, '/index.html', post);
+    assert.equal(big.status, 413);
+    assert.equal(big.body, 'custom 404 page\n');
+    const internal = await get(port, '/int/x', post);
+    assert.equal(internal.status, 404, 'not 413: the internal location refuses the client first');
+  });
+
+  it('a server-level rewrite\'s redirect gets the site\'s error page, also after an index redirect from a location with its own list', async () => {
+    for (const path of ['/go', '/sub/']) {
+      const r = await get(port, path, { host: 'rwmix.test' });
+      assert.equal(r.status, 302, path);
+      assert.equal(r.body, 'custom 404 page\n', path);
+      assert.match(r.headers.location ?? '', /\/landing$/, path);
+    }
   });
 
   it('502 from a dead upstream is replaced; an upstream\'s own 404 passes through without interceptErrors', async () => {

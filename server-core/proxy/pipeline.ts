@@ -120,7 +120,12 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     if (!site) return sendErrorPage(ctx, 404);
     if (applyHttpsPolicy(ctx, tlsPortOf)) return;
     const maxBody = site.site.limits.maxBodyBytes;
-    req.setBodyLimit?.(maxBody);
+    // A Content-Length over the limit is answered below, at nginx's find-config step (after an
+    // `internal` location's 404, with the location's error page): the engine would answer it at
+    // once, without either, so it gets no limit then. Otherwise it enforces the limit on the body
+    // as it streams (a chunked one).
+    const tooLarge = maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody;
+    req.setBodyLimit?.(tooLarge ? 0 : maxBody);
 
     // Access runs for the first location that is not a `return` (access-phase.ts), and again after
     // an error page's redirect: nginx re-runs allow/deny and auth_basic for the page's location, so
@@ -129,7 +134,6 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     let accessDone = false;
     let accessRan = false;
     let redirect: InternalRedirect | null = null;
-    let firstSearch = true;
     // nginx's server rewrite phase runs once the site is known and again after each internal
     // redirect (ngx_http_internal_redirect restarts there), not after a location's `last`.
     let serverRewrites = true;
@@ -160,6 +164,10 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       }
       if (serverRewrites) {
         serverRewrites = false;
+        // nginx runs the server rewrites with the server's own location config
+        // (ngx_http_internal_redirect resets r->loc_conf): their redirect or 500 gets the site's
+        // error pages, not those of the location a previous pass chose.
+        ctx.location = site.fallback;
         if (runRewrites(ctx, site.rewrites) === 'answered') {
           redirect = takeErrorPageRedirect(ctx);
           if (redirect === null) return;
@@ -171,12 +179,12 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       ctx.location = hit.location;
       ctx.captures = hit.captures;
       let result = DONE;
-      const first = firstSearch;
-      firstSearch = false;
-      // nginx's find-config phase, in its order: an `internal` location refuses a client's own
-      // request (404; a rewritten one is internal), then client_max_body_size (413), then the auto-redirect.
+      // nginx's find-config phase, in its order, for every location chosen: an `internal` location
+      // refuses a client's own request (404; a rewritten one is internal), then
+      // client_max_body_size by Content-Length (413, unless the body was dropped already: a 413's
+      // own page), then the auto-redirect.
       if (hit.location.internal && ctx.internalRedirects === 0 && !ctx.rewritten) sendErrorPage(ctx, 404);
-      else if (first && maxBody > 0 && Number(rawHeader(req.rawHeaders, 'content-length') ?? 0) > maxBody) sendErrorPage(ctx, 413);
+      else if (tooLarge && !ctx.bodyConsumed) sendErrorPage(ctx, 413);
       else if (hit.slashRedirect) sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
       else {
         // nginx: find-config → rewrite (the location's rewrites, then `return`) → preaccess (limit_req) → access → content.
