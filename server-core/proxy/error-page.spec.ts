@@ -19,7 +19,7 @@ import { AccessPhase } from './access/access-phase.js';
 import { accessLogPath } from './access-log.js';
 import { RateLimiters } from './access/rate-limit.js';
 import { ProxyServer } from './proxy-server.js';
-import { get, testConfig } from './spec-support.js';
+import { get, rawExchange, testConfig } from './spec-support.js';
 
 type SiteInput = NonNullable<BerthConfigInput['sites']>[number];
 type LocationInput = NonNullable<SiteInput['locations']>[number];
@@ -220,6 +220,10 @@ describe('error pages (nginx error_page)', () => {
     const big = await get(port, '/index.html', post);
     assert.equal(big.status, 413);
     assert.equal(big.body, 'custom 404 page\n');
+    // nginx drops keep-alive after a 413: a request pipelined behind the refused body is not answered.
+    const pipelined = await rawExchange(port, `POST /index.html HTTP/1.1\r\nHost: rwmix.test\r\nContent-Length: 40\r\n\r\n${'x'.repeat(40)}GET /index.html HTTP/1.1\r\nHost: rwmix.test\r\n\r\n`);
+    assert.match(pipelined, /^HTTP\/1\.1 413 [^]*\r\nConnection: close\r\n/);
+    assert.equal(pipelined.match(/^HTTP\/1\.1 /gm)?.length, 1);
     const internal = await get(port, '/int/x', post);
     assert.equal(internal.status, 404, 'not 413: the internal location refuses the client first');
   });

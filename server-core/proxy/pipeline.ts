@@ -184,7 +184,11 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       // client_max_body_size by Content-Length (413, unless the body was dropped already: a 413's
       // own page), then the auto-redirect.
       if (hit.location.internal && ctx.internalRedirects === 0 && !ctx.rewritten) sendErrorPage(ctx, 404);
-      else if (tooLarge && !ctx.bodyConsumed) sendErrorPage(ctx, 413);
+      else if (tooLarge && !ctx.bodyConsumed) {
+        // nginx drops keep-alive after a 413 (ngx_http_special_response_handler): the body is not read.
+        ctx.res.setHeader('Connection', 'close');
+        sendErrorPage(ctx, 413);
+      }
       else if (hit.slashRedirect) sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);
       else {
         // nginx: find-config → rewrite (the location's rewrites, then `return`) → preaccess (limit_req) → access → content.
