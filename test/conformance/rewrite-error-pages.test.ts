@@ -41,6 +41,7 @@ ${server(
         rewrite ^/errs/(.*)$ /pages/$1 last;
         rewrite ^/errgo/(.*)$ /landing redirect;
         rewrite ^/ix/index\\.html$ /landing permanent;
+        rewrite ^/srvto404$ /404.html;
         location = /404.html { internal; }
         location = /413.html { internal; }
         location = /50x.html { internal; }
@@ -89,7 +90,7 @@ ${server(
         location = /50x.html { internal; }
         location = /landing { return 200 "landing\\n"; }
         location /own/ { error_page 404 /404.html; }
-        location /loc/ { rewrite ^ /landing redirect; }
+        location /loc/ { error_page 404 /404.html; rewrite ^ /landing redirect; }
         location /int/ { internal; }`,
 )}
 ${server(
@@ -99,7 +100,9 @@ ${server(
         location = /403page { return 200 "the 403 page\\n"; }
         location /toret/ { rewrite ^ /r last; }
         location = /r { return 200 "r\\n"; }
-        location /tofile/ { rewrite ^/tofile/(.*)$ /$1 last; }`,
+        location /tofile/ { rewrite ^/tofile/(.*)$ /$1 last; }
+        location /brkret/ { rewrite ^ /index.html break; return 200 "not answered\\n"; }
+        rewrite ^/srvgo$ /r redirect;`,
 )}
 ${server(
   'rate.test',
@@ -123,6 +126,7 @@ const corpus: CorpusCase[] = [
   { name: 'interplay: a server-level last rewrite to a missing file gets the 404 page', path: '/srvlast/none.html', headers: mix },
   { name: 'interplay: a rewrite into the internal 404 page location serves it with 200', path: '/show404/x', headers: mix },
   { name: 'interplay: the page location asked for by the client is a 404 (with its own page)', path: '/404.html', headers: mix },
+  { name: 'interplay: a flagless server rewrite into the internal 404 page location serves it with 200', path: '/srvto404', headers: mix },
   { name: 'interplay: an error page target rewritten by the server rules', path: '/srvpage/x', headers: mix },
   { name: 'interplay: an error page target rewritten by the server rules to a missing file', path: '/srvpagemiss/x', headers: mix },
   { name: 'interplay: an error page target redirected by the server rules', path: '/srvpagego/x', headers: mix },
@@ -155,11 +159,13 @@ const corpus: CorpusCase[] = [
   { name: 'interplay: a server-level redirect rewrite under the server\'s error_page 302', path: '/go?k=v', headers: srvep },
   { name: 'interplay: a server-level empty rewrite: 500 with the server\'s page', path: '/empty', headers: srvep },
   { name: 'interplay: index then a server-level redirect: the server\'s error_page 302', path: '/own/', headers: srvep },
-  { name: 'interplay: a location redirect rewrite with a location list without 302', path: '/loc/x', headers: srvep },
+  { name: 'interplay: a location redirect rewrite: the location\'s own list (no 302) replaces the server\'s', path: '/loc/x', headers: srvep },
   { name: 'interplay: too large for an internal location without a 404 page: the 404, not a 413', method: 'POST', path: '/int/x', headers: srvep, body: pattern(40) },
   // The access phase and `last`.
   { name: 'interplay: deny all, a last rewrite into a return location answers', path: '/toret/x', headers: { Host: 'deny.test' } },
   { name: 'interplay: deny all, a last rewrite into a static location: 403 page', path: '/tofile/index.html', headers: { Host: 'deny.test' } },
+  { name: 'interplay: deny all, a server-level redirect answers before access', path: '/srvgo?k=v', headers: { Host: 'deny.test' } },
+  { name: 'interplay: deny all, break skips the return and access refuses: the 403 page', path: '/brkret/x', headers: { Host: 'deny.test' } },
   { name: 'interplay: limit_req, a last rewrite into a return location is not counted', path: '/toret/x', headers: { Host: 'rate.test' }, repeat: 2 },
   { name: 'interplay: limit_req, first request through a last rewrite', path: '/tofile/index.html', headers: { Host: 'rate.test' } },
   { name: 'interplay: limit_req, second request through a last rewrite: 503 page', path: '/tofile/index.html', headers: { Host: 'rate.test' } },
