@@ -76,7 +76,17 @@ ${server(
         location /uprl/ { rewrite ^/uprl/(.*)$ /upi/status/$1 last; }
         location /upi/ { proxy_pass ${up}; proxy_intercept_errors on; }
         location /big/ { rewrite ^/big/(.*)$ /new/$1 last; }
-        location /ix/ { error_page 301 /404.html; }`,
+        location /ix/ { error_page 301 /404.html; }
+        location ~ ^/capfail/(\\w+)$ { rewrite ^/nomatch$ /x; error_page 404 /pages/$1.html; }
+        location ~ ^/capok/(\\w+)$ { error_page 404 /pages/$1.html; }
+        location /rwv/ { rewrite ^/rwv/(.*)$ /rwv2/$1 last; }
+        location /rwv2/ { error_page 404 /eret?u=$uri&a=$args; }
+        location = /eret { return 200 "uri=$uri args=$args request_uri=$request_uri\\n"; }
+        location /ov200perm/ { error_page 404 =200 /permpage; }
+        location = /permpage { rewrite ^ /landing permanent; }
+        location /ovpagelast/ { error_page 404 = /pagelast; }
+        location = /pagelast { rewrite ^ /made last; }
+        location = /made { return 201 "made\\n"; }`,
 )}
 ${server(
   'srvep.test',
@@ -153,8 +163,14 @@ const corpus: CorpusCase[] = [
   { name: 'interplay: 413 after a server-level rewrite', method: 'POST', path: '/srvlast/a.html', headers: mix, body: pattern(40) },
   { name: 'interplay: a small POST through a last rewrite to a missing file gets the 404 page', method: 'POST', path: '/big/none.html', headers: mix, body: pattern(4) },
   { name: 'interplay: 413 in a return location (find-config comes before the rewrite phase)', method: 'POST', path: '/landing', headers: mix, body: pattern(40) },
+  { name: 'interplay: a chunked body over the limit in a proxied location', method: 'POST', path: '/upi/echo', headers: mix, body: pattern(40), chunked: true },
   { name: 'interplay: too large for an internal location: its 404, then the page\'s location refuses the body (built-in 413)', method: 'POST', path: '/404.html', headers: mix, body: pattern(40) },
   { name: 'interplay: index then a server-level permanent rewrite: the server\'s error pages, not the location\'s', path: '/ix/', headers: mix },
+  { name: 'interplay: a failed rewrite match clears the captures an error page target uses', path: '/capfail/nf', headers: mix },
+  { name: 'interplay: a location capture in an error page target', path: '/capok/nf', headers: mix },
+  { name: 'interplay: an error page target\'s variables see the URI a last rewrite made', path: '/rwv/x?q=1', headers: mix },
+  { name: 'interplay: =200 page location with a permanent rewrite: the redirect\'s 301', path: '/ov200perm/x', headers: mix },
+  { name: 'interplay: = page location with a last rewrite into return 201', path: '/ovpagelast/x', headers: mix },
   // Server-level error pages and the server rewrite phase.
   { name: 'interplay: a server-level redirect rewrite under the server\'s error_page 302', path: '/go?k=v', headers: srvep },
   { name: 'interplay: a server-level empty rewrite: 500 with the server\'s page', path: '/empty', headers: srvep },
