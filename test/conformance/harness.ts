@@ -211,7 +211,9 @@ export interface DifferentialSuite<P> {
   workers?: number;
   /** Send the corpus over HTTP/2 to the TLS ports, once each side answers `probe` there with 200. */
   h2?: { probe: CorpusCase };
+  /** The corpus's name in the printed summary. */
   label: string;
+  /** Sent in order to nginx, then to Berth; every difference must be allowlisted (corpus.ts). */
   corpus: readonly CorpusCase[];
   /** The `it` title; by default the allowlist promise. */
   title?: string;
