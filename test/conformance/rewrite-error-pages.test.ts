@@ -42,6 +42,7 @@ ${server(
         rewrite ^/errgo/(.*)$ /landing redirect;
         rewrite ^/ix/index\\.html$ /landing permanent;
         rewrite ^/srvto404$ /404.html;
+        rewrite ^/toapp$ /upapp last;
         location = /404.html { internal; }
         location = /413.html { internal; }
         location = /50x.html { internal; }
@@ -86,7 +87,9 @@ ${server(
         location = /permpage { rewrite ^ /landing permanent; }
         location /ovpagelast/ { error_page 404 = /pagelast; }
         location = /pagelast { rewrite ^ /made last; }
-        location = /made { return 201 "made\\n"; }`,
+        location = /made { return 201 "made\\n"; }
+        location /upapp/ { proxy_pass ${up}; }
+        location /pgslash/ { error_page 404 /upapp; }`,
 )}
 ${server(
   'srvep.test',
@@ -171,6 +174,8 @@ const corpus: CorpusCase[] = [
   { name: 'interplay: an error page target\'s variables see the URI a last rewrite made', path: '/rwv/x?q=1', headers: mix },
   { name: 'interplay: =200 page location with a permanent rewrite: the redirect\'s 301', path: '/ov200perm/x', headers: mix },
   { name: 'interplay: = page location with a last rewrite into return 201', path: '/ovpagelast/x', headers: mix },
+  { name: 'interplay: a last rewrite onto a proxied location\'s path without its slash: the auto-redirect, args kept', path: '/toapp?k=v', headers: mix },
+  { name: 'interplay: an error page target that is a proxied location\'s path without its slash: the built-in 301', path: '/pgslash/x', headers: mix },
   // Server-level error pages and the server rewrite phase.
   { name: 'interplay: a server-level redirect rewrite under the server\'s error_page 302', path: '/go?k=v', headers: srvep },
   { name: 'interplay: a server-level empty rewrite: 500 with the server\'s page', path: '/empty', headers: srvep },
