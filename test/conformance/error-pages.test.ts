@@ -9,30 +9,15 @@
 // deny and auth_basic refuse their own error page; limit_req counts once).
 import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { differentialSuite, freePort, NGINX_MISSING, type CorpusCase } from './harness.js';
+import { differentialSuite, httpConfig, namedServer, freePort, NGINX_MISSING, type CorpusCase } from './harness.js';
 import { pattern } from './upstream.js';
 
 function configFor(port: number, upstream: number, dead: number, root: string): string {
-  const site = (name: string, body: string) => `    server {
-        listen ${port};
-        server_name ${name};
-        root ${root}/site;
-${body}
-    }`;
-  return `http {
-    include mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    limit_req_zone $binary_remote_addr zone=slow:1m rate=1r/m;
-
-    server {
-        listen ${port} default_server;
-        server_name conf.test;
-        location = / { return 200 "ready"; }
-    }
-${site(
-  'ep.test',
-  `        client_max_body_size 10;
+  const site = (name: string, body: string) => namedServer(port, name, `${root}/site`, body);
+  return httpConfig(
+    port,
+    [
+      site('ep.test', `        client_max_body_size 10;
         error_page 404 /404.html;
         error_page 500 502 503 504 /50x.html;
         location = /404.html { internal; }
@@ -57,14 +42,14 @@ ${site(
         location = /deco.html { add_header X-Deco yes; expires 1h; }
         location /eret/ { error_page 404 /eret-target; }
         location = /eret-target { return 200 "ret page args=[$args] method=$request_method"; }
-        location /int/ { internal; }`,
-)}
-${site('deny.test', '        deny all;\n        error_page 403 /404.html;')}
-${site('auth.test', `        auth_basic "Zone";\n        auth_basic_user_file ${root}/htpasswd;\n        error_page 401 /404.html;`)}
-${site('authret.test', `        auth_basic "Zone";\n        auth_basic_user_file ${root}/htpasswd;\n        error_page 401 /e401;\n        location = /e401 { return 200 "the 401 page"; }`)}
-${site('rate.test', '        limit_req zone=slow;\n        error_page 503 /50x.html;\n        location = /50x.html { internal; }')}
-}
-`;
+        location /int/ { internal; }`),
+      site('deny.test', '        deny all;\n        error_page 403 /404.html;'),
+      site('auth.test', `        auth_basic "Zone";\n        auth_basic_user_file ${root}/htpasswd;\n        error_page 401 /404.html;`),
+      site('authret.test', `        auth_basic "Zone";\n        auth_basic_user_file ${root}/htpasswd;\n        error_page 401 /e401;\n        location = /e401 { return 200 "the 401 page"; }`),
+      site('rate.test', '        limit_req zone=slow;\n        error_page 503 /50x.html;\n        location = /50x.html { internal; }'),
+    ],
+    '    limit_req_zone $binary_remote_addr zone=slow:1m rate=1r/m;\n',
+  );
 }
 
 const ep = { Host: 'ep.test' };

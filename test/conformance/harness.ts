@@ -184,6 +184,36 @@ export async function startBerthWith(config: string, port: number, workers = 1):
   }
 }
 
+/**
+ * The `http` block of a corpus config: nginx's stock types, no access log, `head` (zones,
+ * upstreams), the default server `conf.test` whose `/` answers the readiness probe, then `servers`.
+ */
+export function httpConfig(port: number, servers: readonly string[], head = ''): string {
+  return `http {
+    include mime.types;
+    default_type application/octet-stream;
+    access_log off;
+${head}
+    server {
+        listen ${port} default_server;
+        server_name conf.test;
+        location = / { return 200 "ready"; }
+    }
+${servers.join('\n')}
+}
+`;
+}
+
+/** A server named `name` on `port` serving `root`; `body` holds its directives, one per line. */
+export function namedServer(port: number, name: string, root: string, body: string): string {
+  return `    server {
+        listen ${port};
+        server_name ${name};
+        root ${root};
+${body}
+    }`;
+}
+
 /** What a suite's `configFor` is given for one side (nginx or Berth). */
 export interface SuiteEnv<P> {
   /** The suite's temp dir (mode 0755: nginx's workers may run as another user); nginx's prefix is `root/nginx`. */

@@ -9,31 +9,16 @@
 // with a `last` into another location. Real nginx and Berth run the same config.
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { differentialSuite, NGINX_MISSING, type CorpusCase } from './harness.js';
+import { differentialSuite, httpConfig, namedServer, NGINX_MISSING, type CorpusCase } from './harness.js';
 import { pattern } from './upstream.js';
 
 function configFor(port: number, upstream: number, root: string): string {
   const up = `http://127.0.0.1:${upstream}`;
-  const server = (name: string, body: string) => `    server {
-        listen ${port};
-        server_name ${name};
-        root ${root}/site;
-${body}
-    }`;
-  return `http {
-    include mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    limit_req_zone $binary_remote_addr zone=slow:1m rate=1r/m;
-
-    server {
-        listen ${port} default_server;
-        server_name conf.test;
-        location = / { return 200 "ready"; }
-    }
-${server(
-  'mix.test',
-  `        client_max_body_size 10;
+  const server = (name: string, body: string) => namedServer(port, name, `${root}/site`, body);
+  return httpConfig(
+    port,
+    [
+      server('mix.test', `        client_max_body_size 10;
         error_page 404 /404.html;
         error_page 413 /413.html;
         error_page 500 502 503 504 /50x.html;
@@ -89,11 +74,8 @@ ${server(
         location = /pagelast { rewrite ^ /made last; }
         location = /made { return 201 "made\\n"; }
         location /upapp/ { proxy_pass ${up}; }
-        location /pgslash/ { error_page 404 /upapp; }`,
-)}
-${server(
-  'srvep.test',
-  `        client_max_body_size 10;
+        location /pgslash/ { error_page 404 /upapp; }`),
+      server('srvep.test', `        client_max_body_size 10;
         error_page 301 302 /404.html;
         error_page 500 /50x.html;
         rewrite ^/go$ /landing redirect;
@@ -104,30 +86,24 @@ ${server(
         location = /landing { return 200 "landing\\n"; }
         location /own/ { error_page 404 /404.html; }
         location /loc/ { error_page 404 /404.html; rewrite ^ /landing redirect; }
-        location /int/ { internal; }`,
-)}
-${server(
-  'deny.test',
-  `        deny all;
+        location /int/ { internal; }`),
+      server('deny.test', `        deny all;
         error_page 403 /403page;
         location = /403page { return 200 "the 403 page\\n"; }
         location /toret/ { rewrite ^ /r last; }
         location = /r { return 200 "r\\n"; }
         location /tofile/ { rewrite ^/tofile/(.*)$ /$1 last; }
         location /brkret/ { rewrite ^ /index.html break; return 200 "not answered\\n"; }
-        rewrite ^/srvgo$ /r redirect;`,
-)}
-${server(
-  'rate.test',
-  `        limit_req zone=slow;
+        rewrite ^/srvgo$ /r redirect;`),
+      server('rate.test', `        limit_req zone=slow;
         error_page 503 /50x.html;
         location = /50x.html { internal; }
         location /tofile/ { rewrite ^/tofile/(.*)$ /$1 last; }
         location /toret/ { rewrite ^ /r last; }
-        location = /r { return 200 "r\\n"; }`,
-)}
-}
-`;
+        location = /r { return 200 "r\\n"; }`),
+    ],
+    '    limit_req_zone $binary_remote_addr zone=slow:1m rate=1r/m;\n',
+  );
 }
 
 const mix = { Host: 'mix.test' };
