@@ -3,14 +3,10 @@
 // some ignored), If-Modified-Since under nginx's default `if_modified_since exact` and its mix with
 // If-None-Match, and the fields nginx takes only once (a second one is 400). Real nginx against
 // Berth running the same config imported; every difference must be in allowlist.json.
-import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { BerthProcess } from '../helpers/berth-process.js';
-import { runCorpus } from './corpus.js';
-import { freePort, NGINX_BIN, startBerthWith, startNginx, stopDifferential, type CorpusCase, type RunningNginx } from './harness.js';
+import { differentialSuite, NGINX_MISSING, type CorpusCase } from './harness.js';
 
 function configFor(port: number, root: string): string {
   return `http {
@@ -104,26 +100,11 @@ function writeSite(root: string): void {
   file('site/gz/both.css.gz', gzipSync(CSS));
 }
 
-describe('differential conformance: Berth vs nginx (gzip_static, malformed ranges, conditional requests, duplicate fields)', { skip: NGINX_BIN ? false : 'nginx is not installed (apt-get install nginx); the differential corpus needs the real peer' }, () => {
-  let root = '';
-  let nginx: RunningNginx | null = null;
-  let berth: BerthProcess | null = null;
-  let nginxPort = 0;
-  let berthPort = 0;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'berth-conformance-validators-'));
-    chmodSync(root, 0o755); // nginx workers may run as another user
-    writeSite(root);
-    nginxPort = await freePort();
-    berthPort = await freePort();
-    nginx = await startNginx(join(root, 'nginx'), configFor(nginxPort, root), nginxPort);
-    berth = await startBerthWith(configFor(berthPort, root), berthPort);
-  });
-
-  after(() => stopDifferential({ nginx, berth, root }));
-
-  it('answers the corpus like nginx; every difference is allowlisted with a reason', async () => {
-    await runCorpus('gzip_static, ranges, validators, duplicate fields', corpus, nginxPort, berthPort);
-  });
+differentialSuite('differential conformance: Berth vs nginx (gzip_static, malformed ranges, conditional requests, duplicate fields)', {
+  skip: NGINX_MISSING,
+  tmpPrefix: 'berth-conformance-validators-',
+  prepare: writeSite,
+  configFor: (port, { root }) => configFor(port, root),
+  label: 'gzip_static, ranges, validators, duplicate fields',
+  corpus,
 });
