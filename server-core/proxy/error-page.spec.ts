@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BerthConfigInput } from '../config/schema.js';
 import { configSchema } from '../config/schema.js';
 import { appBackends } from './app-protocols/backends.js';
-import { FCGI_END_REQUEST, FCGI_STDIN, FCGI_STDOUT, record, RecordReader } from './app-protocols/fastcgi-records.js';
+import { FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, record, RecordReader } from './app-protocols/fastcgi-records.js';
 import { AccessPhase } from './access/access-phase.js';
 import { accessLogPath } from './access-log.js';
 import { RateLimiters } from './access/rate-limit.js';
@@ -32,6 +32,7 @@ describe('error pages (nginx error_page)', () => {
   let port = 0;
   let upstream: Server;
   let fcgi: TcpServer;
+  let broken: TcpServer;
   const upstreamSeen: string[] = [];
 
   before(async () => {
@@ -45,6 +46,7 @@ describe('error pages (nginx error_page)', () => {
     await writeFile(join(www, 'sub', 'index.html'), 'sub\n');
     await mkdir(join(www, 'php-off'), { recursive: true });
     await writeFile(join(www, 'php', 'app.php'), '<?php // answered by the responder below');
+    await writeFile(join(www, 'php', 'broken.php'), '<?php // answered by the responder below, then a malformed record');
     await writeFile(join(www, 'php-off', 'app.php'), '<?php // answered by the responder below');
     await writeFile(join(dir, 'users'), 'carol:{SHA}JauGvtFJymypwcDV23yakTiN3qs=\n');
 
@@ -75,17 +77,41 @@ describe('error pages (nginx error_page)', () => {
     });
 
     // PHP-FPM's part: `Status: 404` on STDOUT.
+    // For broken.php the 404 comes with a malformed record behind it, in the same write.
     fcgi = createTcpServer((s) => {
       const reader = new RecordReader();
+      let brokenScript = false;
+      s.on('error', () => undefined);
       s.on('data', (d: Buffer) =>
         reader.feed(d, (r) => {
+          if (r.type === FCGI_PARAMS && r.content.includes('broken.php')) brokenScript = true;
           if (r.type !== FCGI_STDIN || r.content.length > 0) return;
-          s.write(record(FCGI_STDOUT, r.requestId, Buffer.from('Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\nphp says 404')));
+          const answer = record(FCGI_STDOUT, r.requestId, Buffer.from('Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\nphp says 404'));
+          if (brokenScript) {
+            s.write(Buffer.concat([answer, Buffer.alloc(8, 0xff)]));
+            return;
+          }
+          s.write(answer);
           s.end(record(FCGI_END_REQUEST, r.requestId, Buffer.alloc(8)));
         }),
       );
     });
     await new Promise<void>((r) => fcgi.listen(0, '127.0.0.1', r));
+
+    // An upstream whose head decides the answer and whose body, in the same write, is malformed
+    // (a bad chunk size): a 404, or an X-Accel-Redirect.
+    broken = createTcpServer((s) => {
+      let got = '';
+      s.on('error', () => undefined);
+      s.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (!got.includes('\r\n\r\n')) return;
+        const accel = got.startsWith('GET /accel');
+        got = '';
+        s.write(`HTTP/1.1 ${accel ? '200 OK\r\nX-Accel-Redirect: /sub/index.html' : '404 Not Found'}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n`);
+      });
+    });
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
 
     const page404 = { codes: [404], target: '/404.html' };
     const page50x = { codes: [500, 502, 503, 504], target: '/50x.html' };
@@ -104,6 +130,7 @@ describe('error pages (nginx error_page)', () => {
           loc('prefix', '/up/', { type: 'proxy', url: `${origin}/` }),
           loc('prefix', '/upi/', { type: 'proxy', url: `${origin}/` }, { interceptErrors: true, errorPages: [{ codes: [404, 401, 302], target: '/404.html' }] }),
           loc('prefix', '/php/', { type: 'fastcgi', upstream: 'php', root: www }, { interceptErrors: true }),
+          loc('prefix', '/broken/', { type: 'proxy', url: `http://127.0.0.1:${(broken.address() as { port: number }).port}/` }, { interceptErrors: true }),
           loc('prefix', '/php-off/', { type: 'fastcgi', upstream: 'php', root: www }),
           loc('exact', '/ret404', { type: 'return', status: 404 }),
           loc('exact', '/ret404text', { type: 'return', status: 404, body: 'text' }),
@@ -170,6 +197,7 @@ describe('error pages (nginx error_page)', () => {
     upstream.closeAllConnections();
     await new Promise<void>((r) => upstream.close(() => r()));
     await new Promise<void>((r) => fcgi.close(() => r()));
+    await new Promise<void>((r) => broken.close(() => r()));
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -265,6 +293,20 @@ describe('error pages (nginx error_page)', () => {
     assert.equal(r500.body, 'upstream 500\n');
     // The upstream connection is still usable after a dropped answer.
     assert.equal((await get(port, '/upi/echo')).status, 200);
+  });
+
+  it('an answer the upstream\'s head decided stays decided when its body then breaks: the intercepted 404 gets its page, an X-Accel-Redirect is followed', async () => {
+    // nginx stops reading the upstream at such a head. Two requests on one connection: neither may
+    // turn into a 502, and the connection must carry the second.
+    const text = await rawExchange(port, 'GET /broken/x HTTP/1.1\r\nHost: a.test\r\n\r\nGET /broken/accel HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    assert.deepEqual(statuses, [404, 200]);
+    assert.match(text, /\r\n\r\ncustom 404 page\n/);
+    assert.match(text, /\r\n\r\nsub\n$/);
+    // The same over FastCGI (forward.ts): PHP's intercepted 404, then a record that is not FastCGI.
+    const php = await get(port, '/php/broken.php');
+    assert.equal(php.status, 404);
+    assert.equal(php.body, 'custom 404 page\n');
   });
 
   it('interceptErrors on a FastCGI location (the app\'s Status: 404); off, the app\'s page passes', async () => {

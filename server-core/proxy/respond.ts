@@ -55,6 +55,9 @@ export function sendBody(ctx: RequestContext, status: number, body: string, cont
  * took over, the pipeline redirects to it (or its redirect went out already).
  */
 export function sendErrorPage(ctx: RequestContext, status: number, headers: OutgoingHttpHeaders = {}): void {
+  // An error page already took this request over (its redirect is pending): a later failure, such as
+  // an intercepted upstream answer whose body then turns out malformed, must not answer it as well.
+  if (ctx.errorPageRedirect !== null) return;
   if (ctx.location?.errorPages != null && takeErrorPage(ctx, status, headers)) return;
   if (hasBuiltInPage(status)) sendBody(ctx, status, errorPageHtml(status), 'text/html; charset=utf-8', headers);
   else sendBody(ctx, status, '', '', headers);

@@ -44,7 +44,12 @@ export function timeoutsOf(h: { connectTimeoutS: number; readTimeoutS: number; s
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 60_000, readMs: 60_000, sendMs: 60_000 };
 
-export async function forward(ctx: RequestContext, group: UpstreamGroup, label: string, timeouts: Timeouts, make: ExchangeFactory): Promise<void> {
+/**
+ * `decided`: the answer came from the upstream's head already (an intercepted error page, an
+ * X-Accel-Redirect); a failure after it (a malformed body) then answers nothing, as nginx stops
+ * reading the upstream at the head.
+ */
+export async function forward(ctx: RequestContext, group: UpstreamGroup, label: string, timeouts: Timeouts, make: ExchangeFactory, decided: () => boolean = () => false): Promise<void> {
   const tried = new Set<UpstreamPeer>();
   const method = ctx.method || 'GET';
   let lastError: UpstreamError | null = null;
@@ -115,6 +120,7 @@ export async function forward(ctx: RequestContext, group: UpstreamGroup, label: 
   } finally {
     ctx.res.off('close', onClose);
   }
+  if (decided()) return;
   if (ctx.res.headersSent) {
     ctx.res.destroy();
     return;

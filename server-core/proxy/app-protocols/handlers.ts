@@ -89,7 +89,7 @@ async function toUwsgi(ctx: RequestContext, group: UpstreamGroup, label: string,
       },
       sink,
     );
-  });
+  }, () => decidedBy(sink));
   return redirectOf(sink);
 }
 
@@ -138,13 +138,18 @@ async function toFastcgi(
       },
       sink,
     );
-  });
+  }, () => decidedBy(sink));
   return redirectOf(sink);
 }
 
 /** The last attempt's X-Accel-Redirect, if its answer had one. */
 function redirectOf(sink: ClientSink | null): ContentResult {
   return sink?.redirect ?? DONE;
+}
+
+/** The upstream's head decided the answer (an intercepted error, an X-Accel-Redirect). */
+function decidedBy(sink: ClientSink | null): boolean {
+  return sink !== null && sink.redirect !== null;
 }
 
 /**

@@ -170,6 +170,9 @@ class ProxyRequestRun implements ResponseSink {
         if (tried === NO_PEERS) tried = new Set();
         (tried as Set<UpstreamPeer>).add(peer);
         if (!outcome.retry) {
+          // The head already decided the answer (an X-Accel-Redirect, an intercepted error): a body
+          // that fails after it changes nothing, as nginx stops reading the upstream at the head.
+          if (this.accel !== null) return this.accel;
           if (!ctx.res.headersSent && !this.clientGone) sendErrorPage(ctx, last.status);
           else if (!this.clientGone) ctx.res.destroy();
           return DONE;
