@@ -186,7 +186,8 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       if (hit.location.internal && ctx.internalRedirects === 0 && !ctx.rewritten) sendErrorPage(ctx, 404);
       else if (tooLarge && !ctx.bodyConsumed) {
         // nginx drops keep-alive after a 413 (ngx_http_special_response_handler): the body is not read.
-        ctx.res.setHeader('Connection', 'close');
+        // HTTP/1 only: HTTP/2 has no Connection field (RFC 9113 §8.2.2; node:http2 drops it with a warning).
+        if (req.httpVersion !== '2.0') ctx.res.setHeader('Connection', 'close');
         sendErrorPage(ctx, 413);
       }
       else if (hit.slashRedirect) sendRedirect(ctx, 301, `${encodePath(hit.location.match.path)}${ctx.args === '' ? '' : `?${ctx.args}`}`);

@@ -232,6 +232,25 @@ describe('HTTPS, SNI, HTTP/2 and shared listeners (berth serve, 2 workers)', () 
     assert.equal(after.status, 200);
   });
 
+  test('an HTTP/2 POST whose Content-Length is past the limit gets its 413 without a Connection field (HTTP/2 has none)', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const session = h2Connect(`https://127.0.0.1:${tlsPort}`, { ca, servername: 'a.localhost' });
+      session.on('error', reject);
+      const req = session.request({ ':method': 'POST', ':path': '/', ':authority': 'a.localhost', 'content-length': String(2 * 1024 * 1024) }, { endStream: false });
+      req.on('error', () => undefined); // the body is never sent: the stream is reset once answered
+      req.on('response', (h) => {
+        resolve(Number(h[':status']));
+        req.close();
+        session.close();
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    });
+    assert.equal(status, 413);
+    // node:http2 drops a Connection field with a warning on the worker's stderr (RFC 9113 §8.2.2).
+    await new Promise((r) => setTimeout(r, 200));
+    assert.doesNotMatch(berth.output(), /connection header is not valid/);
+  });
+
   test('an imported RSA certificate with its intermediate is served for its name next to auto (ECDSA) ones', async () => {
     // A company-CA-style chain made with openssl: root → intermediate → RSA leaf for c.localhost.
     const pki = join(berth.dataDir, 'pki');
