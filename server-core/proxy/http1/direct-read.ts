@@ -87,7 +87,8 @@ function directReadSocket(clientHandle: ClientHandle, allowHalfOpen: boolean): S
   };
   // `handle` is how net wraps an accepted handle, and `onread` works for any socket; neither is in
   // SocketConstructorOpts' typings.
-  const options = { handle: clientHandle, allowHalfOpen, readable: true, writable: true, onread };
+  // noDelay: the socket knows the handle has it (set at accept), so setNoDelay(true) costs no second setsockopt.
+  const options = { handle: clientHandle, allowHalfOpen, readable: true, writable: true, noDelay: true, onread };
   const socket: DirectSocket = new Socket(options as SocketConstructorOpts);
   socket[kReaderSlot] = slot;
   return socket;
