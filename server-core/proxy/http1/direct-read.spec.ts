@@ -2,6 +2,7 @@
 // Readable (back-pressure included), and the server counts the sockets as net does.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -102,6 +103,22 @@ describe('direct-read sockets', () => {
     await new Promise((r) => setImmediate(r));
     const after = await new Promise<number>((r, j) => server.getConnections((e, n) => (e ? j(e) : r(n))));
     assert.equal(after, 0);
+  });
+
+  it("publishes each socket on net's `net.server.socket` diagnostics channel, as net's own accept does", async () => {
+    const seen: unknown[] = [];
+    const onSocket = (message: unknown): void => void seen.push((message as { socket: unknown }).socket);
+    subscribe('net.server.socket', onSocket);
+    try {
+      const serverSide = accepted();
+      const client = connect(port, '127.0.0.1');
+      const socket = await serverSide;
+      assert.deepEqual(seen, [socket]);
+      socket.destroy();
+      await once(client, 'close');
+    } finally {
+      unsubscribe('net.server.socket', onSocket);
+    }
   });
 
   it('connections the predicate declines are stock sockets', async () => {

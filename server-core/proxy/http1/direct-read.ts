@@ -13,6 +13,7 @@
 // e.g. a WebSocket tunnel taking the socket over) each read is pushed into its Readable, so 'data',
 // pipe() and pause() behave as on any socket. pause()/resume() stop and restart reading in both
 // cases (net.Socket handles `onread` sockets in both).
+import { channel } from 'node:diagnostics_channel';
 import { Socket, type Server, type SocketConstructorOpts } from 'node:net';
 
 /** Gets a private copy of what was read: it may keep it. */
@@ -26,6 +27,8 @@ interface ReaderSlot {
 }
 type DirectSocket = Socket & { [kReaderSlot]?: ReaderSlot };
 let sharedReadBuffer: Buffer | null = null;
+/** net's own accept publishes each socket here (for diagnostics tools); so does this one. */
+const serverSocketChannel = channel('net.server.socket');
 
 interface ListenHandle {
   onconnection?: (this: ListenHandle, err: number, clientHandle: ClientHandle | undefined) => void;
@@ -63,6 +66,7 @@ export function acceptWithDirectReads(server: Server, wanted: () => boolean): bo
     internals._connections = (internals._connections ?? 0) + 1;
     Object.assign(socket, { server, _server: server });
     server.emit('connection', socket);
+    if (serverSocketChannel.hasSubscribers) serverSocketChannel.publish({ socket });
   };
   return true;
 }
