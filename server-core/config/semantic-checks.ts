@@ -7,6 +7,7 @@ import { checkAccessRules, checkHtpasswdFiles } from './access-checks.js';
 import { checkAppLocations, checkApps } from './app-checks.js';
 import { checkCapabilities } from './capabilities.js';
 import { checkErrorPages } from './error-page-checks.js';
+import { compilePcre } from './pcre.js';
 import { checkAddHeaders } from './static-checks.js';
 import { checkProxyTargets, checkUpstreamGroups } from './upstream-checks.js';
 import { siteListens } from './site-listens.js';
@@ -190,7 +191,7 @@ export const checkCertificateIds: SemanticCheck = (config, context) => {
   return issues;
 };
 
-/** `~regex` names are matched with JavaScript RegExp (nginx uses PCRE): they must compile here. */
+/** `~regex` names: nginx's PCRE, read into a JavaScript RegExp (pcre.ts); they must translate and compile here. */
 export const checkRegexNames: SemanticCheck = (config) => {
   const issues: ValidationIssue[] = [];
   config.sites.forEach((site, i) =>
@@ -363,14 +364,10 @@ function eachLocation(config: BerthConfig, check: (loc: Location, basePath: stri
   return config.sites.flatMap((site, i) => site.locations.flatMap((loc, j) => check(loc, `sites.${i}.locations.${j}`)));
 }
 
+/** Berth reads nginx's PCRE regexes as rewrite rules are read (pcre.ts): what has no JavaScript equivalent is named. */
 function regexError(source: string, flags: string): string | null {
-  try {
-    new RegExp(source, flags);
-    return null;
-  } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    return `${detail} (Berth matches with JavaScript RegExp; PCRE-only syntax such as (?P<name>…) or possessive quantifiers is not supported)`;
-  }
+  const compiled = compilePcre(source, flags.includes('i'));
+  return compiled.ok ? null : compiled.problem;
 }
 
 function isRedirectStatus(status: number): boolean {

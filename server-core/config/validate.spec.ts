@@ -108,9 +108,9 @@ describe('validateConfig: semantic checks', () => {
     assert.match(issue?.message ?? '', /port 8443 is TLS for sites\.0 \("a"\) but plain HTTP here/);
   });
 
-  it('regex server names that do not compile as JavaScript RegExp', () => {
-    assertOneIssue(config([site('a', { names: ['a.localhost', '~^(?P<sub>.+)\\.test$'] })]), 'sites.0.names.1', /regex server name does not compile.*PCRE/);
-    assert.ok(validateConfig(config([site('a', { names: ['~^(?<sub>[a-z]+)\\.localhost$'] })])).ok);
+  it('regex server names read as PCRE: nginx recipes\' (?P<sub>…) works, a PCRE-only construct is named', () => {
+    assertOneIssue(config([site('a', { names: ['a.localhost', '~^(?>www\\.)?(.+)\\.test$'] })]), 'sites.0.names.1', /regex server name does not compile: the atomic group .* is PCRE-only/);
+    assert.ok(validateConfig(config([site('a', { names: ['~^(?<sub>[a-z]+)\\.localhost$', '~^(?P<name>.+)\\.example\\.test$'] })])).ok);
   });
 
   it('wildcards anywhere but a whole first or last label', () => {
@@ -118,11 +118,17 @@ describe('validateConfig: semantic checks', () => {
     assert.ok(validateConfig(config([site('a', { names: ['*.a.localhost', 'www.a.*'] })])).ok);
   });
 
-  it('regex locations that do not compile', () => {
+  it('regex locations that do not compile, or use a PCRE-only construct (which JavaScript would read otherwise)', () => {
     assertOneIssue(
       config([site('a', { locations: [{ match: { kind: 'regex-i', path: '\\.(png|jpg$' }, handler: { type: 'static' } }] })]),
       'sites.0.locations.0.match.path',
       /location regex does not compile/,
+    );
+    // `\A` is a plain "A" to JavaScript: it would compile and match something else.
+    assertOneIssue(
+      config([site('a', { locations: [{ match: { kind: 'regex', path: '\\A/api/' }, handler: { type: 'static' } }] })]),
+      'sites.0.locations.0.match.path',
+      /location regex does not compile: `\\A` \(start of subject\) is PCRE-only/,
     );
   });
 

@@ -39,6 +39,16 @@ describe('location selection (nginx order)', () => {
     assert.equal(pick(sensitive, '/x.PHP'), 'P');
   });
 
+  it('reads regexes as PCRE, as nginx does: POSIX classes, (?P<name>…), a leading (?i)', () => {
+    // JavaScript alone reads `[[:digit:]]` as a class of `[:digt` followed by a `]`.
+    const locations = [loc('prefix', '/', 'P'), loc('regex', '^/n/[[:digit:]]+$', 'digits'), loc('regex', '^/u/(?P<user>[a-z]+)$', 'named'), loc('regex', '(?i)\\.TXT$', 'caseless')];
+    assert.equal(pick(locations, '/n/123'), 'digits');
+    assert.equal(pick(locations, '/n/d:]'), 'P');
+    assert.equal(pick(locations, '/u/ann'), 'named');
+    assert.deepEqual(selectLocation(locations, '/u/ann')?.captures.named, { user: 'ann' });
+    assert.equal(pick(locations, '/a.txt'), 'caseless');
+  });
+
   it('the first matching regex in config order wins, not the longest', () => {
     const locations = [loc('regex', '^/a', 'first'), loc('regex', '^/a/b/c', 'second'), loc('prefix', '/a/b/c/d', 'prefix')];
     assert.equal(pick(locations, '/a/b/c/d/e'), 'first');

@@ -67,8 +67,7 @@ const PASSING = new Set(['proxy', 'uwsgi', 'fastcgi', 'app']);
 export function compileLocation(match: LocationMatch, handler: Handler, flags: LocationFlags = {}): CompiledLocation {
   let regex: RegExp | null = null;
   if (match.kind === 'regex' || match.kind === 'regex-i') {
-    const re = compileNameRegex(match.path);
-    regex = match.kind === 'regex-i' && !re.flags.includes('i') ? new RegExp(re.source, `${re.flags}i`) : re;
+    regex = compileNameRegex(match.path, match.kind === 'regex-i');
   }
   return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false, errorPages: flags.errorPages ?? null, interceptErrors: flags.interceptErrors ?? false, rewrites: flags.rewrites ?? NO_REWRITES };
 }

@@ -2,6 +2,7 @@
 // Precedence from nginx's "Server names" document (https://nginx.org/en/docs/http/server_names.html):
 // exact name → longest wildcard starting with `*` → longest wildcard ending with `*` →
 // first matching regex in config order → the port's default_server → the first site on the port.
+import { compilePcre } from '../config/pcre.js';
 import { BerthError } from '../errors.js';
 
 export interface NameEntry<T> {
@@ -69,18 +70,11 @@ function checkNoInnerStar(name: string, rest: string): void {
 }
 
 /** nginx uses PCRE: accept its `(?P<name>…)` group syntax and a leading `(?i)` flag. */
-export function compileNameRegex(source: string): RegExp {
-  let flags = '';
-  let body = source.replace(/\(\?P</g, '(?<');
-  if (body.startsWith('(?i)')) {
-    flags = 'i';
-    body = body.slice(4);
-  }
-  try {
-    return new RegExp(body, flags);
-  } catch (e) {
-    throw new BerthError('BERTH_ERR_CONFIG_INVALID', `invalid server name regex "~${source}": ${(e as Error).message}`);
-  }
+export function compileNameRegex(source: string, caseless = false): RegExp {
+  // The same PCRE reading as rewrite rules (config/pcre.ts): `(?P<n>…)`, `(?i)`, POSIX classes…
+  const compiled = compilePcre(source, caseless);
+  if (!compiled.ok) throw new BerthError('BERTH_ERR_CONFIG_INVALID', `invalid regex "~${source}": ${compiled.problem}`);
+  return compiled.regex;
 }
 
 /** The site for `host` (already normalised, or null when the request has none). */

@@ -123,7 +123,7 @@ describe('proxy worker process', () => {
     send(w, { type: 'config', configVersion: 3, runtime: runtime(0), config: testConfig([{ id: 'site', names: ['~(broken'], root: join(dir, 'www') }]) });
     const rejected = await waitFor(w, 'config-rejected');
     assert.equal(rejected.configVersion, 3);
-    assert.match(rejected.message, /invalid server name regex/);
+    assert.match(rejected.message, /invalid regex "~\(broken": the regex does not compile/);
     assert.equal((await get(port, '/')).body, '<h1>v2</h1>');
 
     send(w, { type: 'shutdown' });
