@@ -19,7 +19,7 @@ import { SERVER_HEADER } from './error-pages.js';
 import type { ErrorLog } from './error-log.js';
 import type { ProxyRequest, ProxyResponse } from './http-types.js';
 import { recordRequest } from './metrics.js';
-import { NO_CAPTURES, selectLocation } from './locations.js';
+import { NO_CAPTURES, selectLocation, type Captures } from './locations.js';
 import { rawHeader, rawHeaderCount } from './raw-headers.js';
 import { MAX_INTERNAL_REDIRECTS, requestLineOf, type ContentResult, type InternalRedirect, type ListenerInfo, type RequestContext } from './request-context.js';
 import { normalizePath, parseRequestTarget } from './request-target.js';
@@ -151,9 +151,11 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
           ctx.uri = next;
           ctx.args = redirect.args;
           redirect = null;
-          // ngx_http_internal_redirect: the server rewrites run again, and the location's prefix counts again (valid_location).
+          // ngx_http_internal_redirect: the server rewrites run again, the location's prefix counts
+          // again (valid_location), and `$1`… are gone; named captures are variables and stay.
           serverRewrites = true;
           ctx.rewriteBreak = false;
+          ctx.captures = dropPositional(ctx.captures);
         }
         if (redirect !== null) {
           redirect = takeErrorPageRedirect(ctx);
@@ -177,7 +179,9 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
       }
       const hit = selectLocation(site.locations, ctx.uri) ?? { location: site.fallback, captures: NO_CAPTURES };
       ctx.location = hit.location;
-      ctx.captures = hit.captures;
+      // A regex location's match sets the captures; an exact or prefix one leaves the last match's
+      // (a server rewrite's `$1` reaches a prefix location, as in nginx).
+      if (hit.location.regex !== null) ctx.captures = withNamed(hit.captures, ctx.captures);
       let result = DONE;
       // nginx's find-config phase, in its order, for every location chosen: an `internal` location
       // refuses a client's own request (404; a rewritten one is internal), then
@@ -227,6 +231,19 @@ async function runPhases(ctx: RequestContext, access: AccessPhase, tlsPortOf?: T
     ctx.errorPageUsed = true;
     sendErrorPage(ctx, 500);
   }
+}
+
+/** Captures after an internal redirect: nginx clears the numbered ones (r->ncaptures), not named variables. */
+function dropPositional(c: Captures): Captures {
+  return c.positional.length === 0 ? c : { positional: NO_POSITIONAL, named: c.named };
+}
+
+const NO_POSITIONAL: readonly string[] = [];
+
+/** A new match's captures, with the named ones of earlier matches it does not set (they are nginx variables). */
+function withNamed(next: Captures, previous: Captures): Captures {
+  if (previous === NO_CAPTURES || Object.keys(previous.named).length === 0) return next;
+  return { positional: next.positional, named: { ...previous.named, ...next.named } };
 }
 
 /** The error page an error answer left behind (respond.ts takeErrorPage), taken once. */

@@ -24,6 +24,7 @@ function configFor(port: number, upstream: number, root: string): string {
         rewrite ^/srvperm$ /landing permanent;
         rewrite ^/tf-target$ /echo/from-server-rewrite;
         rewrite ^/srvchain$ /a/chain1;
+        rewrite ^/u/(\\w+)$ /profile;
         location = / { return 200 "ready"; }
         location /echo/ { ${echo}; }
         location = /landing { return 200 "landing\\n"; }
@@ -64,6 +65,11 @@ function configFor(port: number, upstream: number, root: string): string {
         location /pxbreak/ { rewrite ^/pxbreak/(.*)$ /v2/$1 break; proxy_pass http://127.0.0.1:${upstream}/base/; }
         location /pxplain/ { rewrite ^/pxplain/(.*)$ /new/$1 break; proxy_pass http://127.0.0.1:${upstream}; }
         location /pxuntouched/ { proxy_pass http://127.0.0.1:${upstream}; }
+        location /profile { return 200 "user=[$1]\\n"; }
+        location ~ ^/tfr/(\\w+)$ { try_files /nope /after1; }
+        location /after1 { return 200 "after=[$1]\\n"; }
+        location ~ ^/tfn/(?<who>\\w+)$ { try_files /nope /after2; }
+        location /after2 { return 200 "after=[$1] who=[$who]\\n"; }
     }
 }
 `;
@@ -96,6 +102,9 @@ const corpus: CorpusCase[] = [
   { name: 'a URI without a leading slash matches no location', path: '/a/nolead' },
   { name: 'an empty rewritten URI is 500', path: '/a/empty?x=1' },
   { name: 'a failed rewrite match clears the numbered captures', path: '/cap/abc' },
+  { name: 'a server rewrite\'s $1 reaches the prefix location it leads to', path: '/u/ann' },
+  { name: 'an internal redirect clears $1', path: '/tfr/bob' },
+  { name: 'an internal redirect keeps a named capture (a variable)', path: '/tfn/zed' },
   { name: 'a regex location\'s captures without rewrites', path: '/capkeep/abc' },
   { name: 'static break maps the new URI under the root', path: '/st/x.txt' },
   { name: 'static break to a missing file', path: '/st/none.txt' },
