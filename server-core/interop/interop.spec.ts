@@ -10,6 +10,7 @@ import { configSchema, type BerthConfig } from '../config/schema.js';
 import { exportBundle, importExported, writeBundle } from './export-bundle.js';
 import { generateConfig } from './gen-config.js';
 import { diskSource, memorySource } from './nginx/file-source.js';
+import { STOCK_FILES } from './nginx/stock-files.js';
 import { emptyConfig, runImport } from './run-import.js';
 import { formatWarning } from './warnings.js';
 
@@ -135,6 +136,38 @@ describe('mapping details', () => {
     assert.deepEqual(img?.match, { kind: 'regex-i', path: '\\.(png|jpg)$' });
     assert.equal(img?.handler.type === 'static' && img.handler.expiresS, 30 * 86400);
     assert.deepEqual(out.warnings, []);
+  });
+
+  it("a Debian/Ubuntu PHP site: snippets/fastcgi-php.conf found under the conf prefix of sites-available, or nginx's copy; its script check and PATH_INFO need no warning", () => {
+    const site = `server {
+  server_name wp.test;
+  root /var/www/wp;
+  index index.php;
+  location / { try_files $uri $uri/ /index.php?$args; }
+  location ~ \\.php$ {
+    include snippets/fastcgi-php.conf;
+    fastcgi_pass 127.0.0.1:9000;
+  }
+}
+`;
+    // Debian's files (the stock copies are theirs, without the comments).
+    const files = new Map([
+      ['/etc/nginx/sites-available/wp', site],
+      ['/etc/nginx/snippets/fastcgi-php.conf', STOCK_FILES['fastcgi-php.conf'] as string],
+      ['/etc/nginx/fastcgi.conf', STOCK_FILES['fastcgi.conf'] as string],
+    ]);
+    // Imported on its own (not through nginx.conf): nginx looks in its conf prefix, /etc/nginx.
+    const own = runImport(emptyConfig(), { nginx: ['/etc/nginx/sites-available/wp'], uwsgi: [], source: memorySource(files) });
+    const php = (own.config.sites?.[0]?.locations ?? [])[1]?.handler;
+    assert.equal(php?.type, 'fastcgi');
+    assert.equal(php?.type === 'fastcgi' && php.splitPathInfo, '^(.+?\\.php)(/.*)$');
+    assert.deepEqual(php?.type === 'fastcgi' && php.params, {});
+    assert.deepEqual(own.warnings.map((w) => w.directive), []);
+    // Pasted into the dashboard (no file beside it): nginx's own copy, said in a note.
+    const pasted = runImport(emptyConfig(), { nginx: ['/import/site.conf'], uwsgi: [], source: memorySource(new Map([['/import/site.conf', site]])) });
+    assert.deepEqual(pasted.config.sites?.[0]?.locations?.[1]?.handler, php);
+    assert.ok(pasted.warnings.length > 0);
+    for (const w of pasted.warnings) assert.match(`${w.directive}: ${w.message}`, /^include: .*used nginx's stock (fastcgi-php|fastcgi)\.conf instead$/);
   });
 
   it('carries rewrite rules at server and location level, in order, with their flags', () => {

@@ -298,8 +298,19 @@ function mapPass(pass: Directive, protocol: 'uwsgi' | 'fastcgi', loc: Directive,
   if (index?.args[0]) h.index = index.args[0].value;
   const root = scope.ownList('root').at(-1);
   if (root?.args[0]) h.root = root.args[0].value;
-  for (const d of scope.ownList('try_files')) ctx.sink.add(d, 'try_files', 'try_files in a FastCGI location is not in Berth\'s model; not carried over');
+  for (const d of scope.ownList('try_files')) {
+    // `try_files $fastcgi_script_name =404` (Debian's fastcgi-php.conf) or `$uri =404` is the check
+    // Berth makes itself: only an existing .php file is passed (fastcgi-script.ts).
+    if (isScriptCheck(argValues(d))) continue;
+    ctx.sink.add(d, 'try_files', 'try_files in a FastCGI location is not in Berth\'s model; not carried over');
+  }
+  // fastcgi-php.conf's `set $path_info $fastcgi_path_info` only feeds its PATH_INFO param, which Berth sends itself.
+  for (const d of scope.peekOwn('set')) if (argValues(d).join(' ') === '$path_info $fastcgi_path_info') scope.used.add(d);
   return h;
+}
+
+function isScriptCheck(args: readonly string[]): boolean {
+  return args.length === 2 && (args[0] === '$fastcgi_script_name' || args[0] === '$uri') && args[1] === '=404';
 }
 
 /**

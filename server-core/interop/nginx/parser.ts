@@ -150,11 +150,16 @@ function resolveInclude(d: Directive, state: ParseState): Directive[] {
   return out;
 }
 
+/** Folders a distribution keeps server blocks in, one level below nginx's conf prefix (/etc/nginx). */
+const SITE_FOLDERS = new Set(['sites-available', 'sites-enabled', 'conf.d', 'vhosts.d', 'servers']);
+
 function candidates(pattern: string, d: Directive, state: ParseState): string[] {
   if (posix.isAbsolute(pattern)) return [posix.normalize(pattern)];
-  const own = posix.resolve(posix.dirname(d.file), pattern);
-  const main = posix.resolve(state.mainDir, pattern);
-  return own === main ? [own] : [own, main];
+  const dirs = [posix.dirname(d.file), state.mainDir];
+  // nginx resolves a relative include against its conf prefix: a site file imported on its own from
+  // /etc/nginx/sites-available finds `snippets/fastcgi-php.conf` in /etc/nginx.
+  for (const dir of [...dirs]) if (SITE_FOLDERS.has(posix.basename(dir))) dirs.push(posix.dirname(dir));
+  return [...new Set(dirs.map((dir) => posix.resolve(dir, pattern)))];
 }
 
 function findFile(pattern: string, d: Directive, state: ParseState): { path: string; text: string } | null {

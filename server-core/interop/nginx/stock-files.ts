@@ -45,8 +45,11 @@ const FASTCGI_PARAMS: Array<[string, string]> = [
 
 /** Lines Debian adds (HTTP_HOST from $host since its 2025 security update, REMOTE_USER). */
 const EXTRA_STOCK = new Set(['HTTP_HOST $host', 'REMOTE_USER $remote_user', 'SCRIPT_FILENAME $document_root$fastcgi_script_name']);
-/** The PATH_INFO line of Debian's snippets/fastcgi-php.conf: Berth's FastCGI client sends it by itself. */
-const FASTCGI_PATH_INFO = 'PATH_INFO $fastcgi_path_info';
+/**
+ * The PATH_INFO lines of Debian's snippets/fastcgi-php.conf (`$path_info` is its copy of
+ * `$fastcgi_path_info`, taken before try_files resets it): Berth's FastCGI client sends PATH_INFO by itself.
+ */
+const FASTCGI_PATH_INFO = new Set(['PATH_INFO $fastcgi_path_info', 'PATH_INFO $path_info']);
 
 const uwsgiStock = new Set(UWSGI_PARAMS.map(([k, v]) => `${k} ${v}`));
 const fastcgiStock = new Set(FASTCGI_PARAMS.map(([k, v]) => `${k} ${v}`));
@@ -54,7 +57,7 @@ const fastcgiStock = new Set(FASTCGI_PARAMS.map(([k, v]) => `${k} ${v}`));
 /** True when `NAME value` is a line of the stock params file (what Berth sends by default). */
 export function isStockParam(protocol: 'uwsgi' | 'fastcgi', name: string, value: string): boolean {
   const key = `${name} ${value}`;
-  return EXTRA_STOCK.has(key) || (protocol === 'uwsgi' ? uwsgiStock.has(key) : fastcgiStock.has(key) || key === FASTCGI_PATH_INFO);
+  return EXTRA_STOCK.has(key) || (protocol === 'uwsgi' ? uwsgiStock.has(key) : fastcgiStock.has(key) || FASTCGI_PATH_INFO.has(key));
 }
 
 const params = (directive: string, list: Array<[string, string]>): string =>
@@ -66,6 +69,14 @@ export const STOCK_FILES: Readonly<Record<string, string>> = {
   fastcgi_params: params('fastcgi_param', FASTCGI_PARAMS),
   'fastcgi.conf': `fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n${params('fastcgi_param', FASTCGI_PARAMS)}`,
   'mime.types': 'types {\n}\n',
+  // Debian's snippets/fastcgi-php.conf, which nearly every PHP tutorial for Debian/Ubuntu includes.
+  'fastcgi-php.conf':
+    'fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n' +
+    'try_files $fastcgi_script_name =404;\n' +
+    'set $path_info $fastcgi_path_info;\n' +
+    'fastcgi_param PATH_INFO $path_info;\n' +
+    'fastcgi_index index.php;\n' +
+    'include fastcgi.conf;\n',
 };
 
 /** What `uwsgi_params` sends, for the exporter's self-contained output. */
