@@ -62,6 +62,9 @@ describe('nginx parser', () => {
     assert.match(errorOf(() => parseNginx('/x.conf', src({ '/x.conf': '}\n' }))).message, /unexpected "}" in \/x\.conf:1:1/);
     assert.match(errorOf(() => parseNginx('/x.conf', src({ '/x.conf': 'a "b"c;' }))).message, /unexpected "c" in \/x\.conf:1:6/);
     assert.match(errorOf(() => parseNginx('/x.conf', src({ '/x.conf': 'listen 80' }))).message, /expecting ";" or "}"/);
+    // An unquoted quantifier in a rewrite regex: nginx names the directive and its line, not the end of the file.
+    const quantifier = 'server {\n  server_name a;\n  rewrite ^/archive/(\\d{4})/(\\d{2})$ /y/$1/$2 last;\n  location / { }\n}\n';
+    assert.match(errorOf(() => parseNginx('/x.conf', src({ '/x.conf': quantifier }))).message, /^directive "rewrite" is not terminated by ";" in \/x\.conf:3:3/);
   });
 
   it('resolves includes with globs relative to the including file, in sorted order', () => {

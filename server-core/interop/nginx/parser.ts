@@ -64,6 +64,9 @@ interface ParseState {
   stack: string[];
 }
 
+/** Directives that never take a block and often carry a regex: a `{` after them is an unquoted quantifier. */
+const NEVER_BLOCKS = new Set(['rewrite', 'return', 'try_files', 'set', 'server_name', 'fastcgi_split_path_info', 'proxy_redirect', 'valid_referers', 'add_header', 'alias', 'root']);
+
 function parseText(text: string, file: string, state: ParseState): Directive[] {
   const tokens = tokenize(text, file);
   let i = 0;
@@ -109,6 +112,9 @@ function parseText(text: string, file: string, state: ParseState): Directive[] {
       const [nameToken, ...args] = words as [Token, ...Token[]];
       const directive: Directive = { name: nameToken.value, args, block: null, file, line: nameToken.line, column: nameToken.column, comments };
       comments = [];
+      // An unquoted `{` in a regex (`rewrite ^/(\d{4})$ …`) opens a block to the tokenizer: say
+      // what nginx says, at the directive's line, not "unexpected end of file" at the last one.
+      if (end.kind === '{' && NEVER_BLOCKS.has(directive.name)) throw new NginxSyntaxError(`directive "${directive.name}" is not terminated by ";"`, at(file, nameToken));
       if (end.kind === '{') directive.block = parseBlock(end);
       if (directive.name === 'include' && directive.block === null && !nameToken.quoted) {
         out.push(...resolveInclude(directive, state));
