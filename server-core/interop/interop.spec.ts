@@ -444,9 +444,12 @@ describe('export', () => {
       'include fastcgi_params',
       'root /srv/php',
       String.raw`fastcgi_split_path_info "^(.+?\\.php)(/.*)$"`,
+      // Berth passes only scripts that exist: a missing one is nginx's 404 too, not PHP-FPM's answer.
+      'try_files $fastcgi_script_name =404',
+      'set $path_info $fastcgi_path_info',
+      'fastcgi_param PATH_INFO $path_info',
       'fastcgi_index index.php',
       'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name',
-      'fastcgi_param PATH_INFO $fastcgi_path_info',
       'fastcgi_pass berth_app_php',
     ]);
     assert.deepEqual(block('/py/'), ['include uwsgi_params', 'uwsgi_pass berth_app_py']);

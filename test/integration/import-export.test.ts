@@ -2,7 +2,7 @@
 // Berth's admin API (config version source `import`), and an export real `nginx -t` accepts.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -233,6 +233,75 @@ process.on('SIGTERM', () => process.exit(0));
       nginx.kill('SIGTERM');
       const timer = setTimeout(() => nginx.kill('SIGKILL'), 5000);
       await gone;
+      clearTimeout(timer);
+    }
+  });
+
+  it('a php-fpm app: under real nginx the export passes only existing scripts and keeps PATH_INFO, as Berth does', async (t) => {
+    const phpFpm = existsSync('/usr/sbin') ? readdirSync('/usr/sbin').find((n) => /^php-fpm[\d.]*$/.test(n)) : undefined;
+    if (phpFpm === undefined || !NGINX) {
+      t.skip('needs nginx and php-fpm (apt-get install nginx php-fpm)');
+      return;
+    }
+    const dataDir = tempDir();
+    chmodSync(dataDir, 0o755); // nginx's and php-fpm's workers may run as another user
+    const [sitePort, fpmPort] = [await freePort(), await freePort()];
+    const php = join(dataDir, 'php');
+    mkdirSync(join(php, 'assets'), { recursive: true });
+    chmodSync(php, 0o755);
+    writeFileSync(join(php, 'index.php'), '<?php echo "script=", $_SERVER["SCRIPT_NAME"], " path_info=", $_SERVER["PATH_INFO"] ?? "", "\\n";');
+    writeFileSync(join(php, 'assets', 'style.css'), 'body {}\n');
+    const config = configSchema.parse({
+      schemaVersion: 1,
+      settings: { httpPort: await freePort(), httpsPort: await freePort() },
+      apps: [{ id: 'php', runtime: 'php-fpm', workingDir: php, socket: `127.0.0.1:${fpmPort}` }],
+      sites: [{ id: 'php', names: ['php.localhost'], listen: [{ port: sitePort }], root: php, locations: [{ match: { kind: 'regex', path: '\\.php(/|$)' }, handler: { type: 'app', app: 'php' } }] }],
+    });
+    const store = openStore(dataDir);
+    store.config.apply({ schemaVersion: 1, settings: config.settings, apps: config.apps, sites: config.sites }, 'api');
+    store.close();
+    // What a client gets for a script with PATH_INFO, a missing script, and a non-PHP file named like one.
+    const answers = async () => {
+      const out: string[] = [];
+      for (const path of ['/index.php/a/b', '/missing.php', '/assets/style.css/x.php']) {
+        const r = await httpRequest({ port: sitePort, host: 'php.localhost', path });
+        out.push(`${path} ${r.status}${r.status === 200 ? ` ${r.body.trim()}` : ''}`);
+      }
+      return out;
+    };
+    const expected = ['/index.php/a/b 200 script=/index.php path_info=/a/b', '/missing.php 404', '/assets/style.css/x.php 404'];
+    const berth = await startBerth({ dataDir });
+    try {
+      await waitFor('php through Berth', () => httpRequest({ port: sitePort, host: 'php.localhost', path: '/index.php' }).then((r) => (r.status === 200 ? true : undefined)).catch(() => undefined), 20_000);
+      assert.deepEqual(await answers(), expected);
+    } finally {
+      await berth.stop();
+    }
+
+    const out = join(dataDir, 'export');
+    const logs = join(dataDir, 'nginx-logs');
+    mkdirSync(logs);
+    const exported = await runBerth(['export', 'nginx', '--out', out, '--log-dir', logs, '--data-dir', dataDir]);
+    assert.equal(exported.code, 0, exported.stderr);
+    // Our own php-fpm on the app's address (the exported pool file is for /etc/php).
+    const fpmConf = join(dataDir, 'fpm.conf');
+    writeFileSync(fpmConf, `[global]\nerror_log = ${join(dataDir, 'fpm.log')}\ndaemonize = no\n[www]\nlisten = 127.0.0.1:${fpmPort}\npm = static\npm.max_children = 1\n${process.getuid?.() === 0 ? 'user = nobody\n' : ''}`);
+    const fpm = spawn(join('/usr/sbin', phpFpm), ['-y', fpmConf, ...(process.getuid?.() === 0 ? ['-R'] : [])], { stdio: 'ignore' });
+    const nginx = spawn(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-g', `daemon off; pid ${join(out, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    nginx.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const gone = [new Promise<void>((r) => nginx.once('exit', () => r())), new Promise<void>((r) => fpm.once('exit', () => r()))];
+    try {
+      await waitFor('php through nginx', () => {
+        if (nginx.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+        return httpRequest({ port: sitePort, host: 'php.localhost', path: '/index.php' }).then((r) => (r.status === 200 ? true : undefined)).catch(() => undefined);
+      }, 20_000);
+      assert.deepEqual(await answers(), expected, 'nginx running the export answers as Berth did');
+    } finally {
+      nginx.kill('SIGTERM');
+      fpm.kill('SIGTERM');
+      const timer = setTimeout(() => [nginx, fpm].forEach((p) => p.kill('SIGKILL')), 5000);
+      await Promise.all(gone);
       clearTimeout(timer);
     }
   });

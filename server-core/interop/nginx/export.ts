@@ -318,8 +318,9 @@ function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): s
         line(2, 'include', 'fastcgi_params'),
         line(2, 'fastcgi_param', 'SCRIPT_FILENAME', '$document_root$fastcgi_script_name'),
         ...(h.root !== undefined ? [line(2, 'root', h.root)] : []),
-        // Berth sends PATH_INFO from the split (cgi-params.ts); the stock fastcgi_params has none.
-        ...(h.splitPathInfo !== undefined ? [line(2, 'fastcgi_split_path_info', h.splitPathInfo), line(2, 'fastcgi_param', 'PATH_INFO', '$fastcgi_path_info')] : []),
+        // Berth sends PATH_INFO from the split (cgi-params.ts; the stock fastcgi_params has none) and
+        // passes only scripts that exist (fastcgi-script.ts).
+        ...(h.splitPathInfo !== undefined ? [line(2, 'fastcgi_split_path_info', h.splitPathInfo), ...scriptCheckLines()] : []),
         ...(h.index !== 'index.php' ? [line(2, 'fastcgi_index', h.index)] : []),
         line(2, 'fastcgi_pass', h.upstream),
         ...params('fastcgi', h.params),
@@ -337,9 +338,9 @@ function handlerLines(h: Handler, site: Site, apps: ReadonlyMap<string, App>): s
           line(2, 'include', 'fastcgi_params'),
           line(2, 'root', app?.workingDir ?? site.root ?? ''),
           line(2, 'fastcgi_split_path_info', DEFAULT_SPLIT_PATH_INFO),
+          ...scriptCheckLines(),
           line(2, 'fastcgi_index', 'index.php'),
           line(2, 'fastcgi_param', 'SCRIPT_FILENAME', '$document_root$fastcgi_script_name'),
-          line(2, 'fastcgi_param', 'PATH_INFO', '$fastcgi_path_info'),
           line(2, 'fastcgi_pass', name),
         ];
       }
@@ -360,6 +361,15 @@ function proxyLines(h: ProxyHandler, target: string, withTimeouts = true): strin
   for (const k of h.hideHeaders) out.push(line(2, 'proxy_hide_header', k));
   if (withTimeouts) out.push(...timeouts('proxy', h));
   return out;
+}
+
+/**
+ * What Berth does after the split, as Debian's snippets/fastcgi-php.conf writes it for nginx: a
+ * script that does not exist is a 404, not PHP-FPM's "File not found."/"Access denied."; PATH_INFO is
+ * copied before try_files resets `$fastcgi_path_info` (nginx trac #321).
+ */
+function scriptCheckLines(): string[] {
+  return [line(2, 'try_files', '$fastcgi_script_name', '=404'), line(2, 'set', '$path_info', '$fastcgi_path_info'), line(2, 'fastcgi_param', 'PATH_INFO', '$path_info')];
 }
 
 function params(protocol: 'uwsgi' | 'fastcgi', p: Record<string, string>): string[] {

@@ -276,8 +276,11 @@ function mapPass(pass: Directive, protocol: 'uwsgi' | 'fastcgi', loc: Directive,
       ctx.sink.add(pass, pass.name, `this location now uses app "${app}"; its extra ${protocol}_param and timeout settings are not carried over`);
     }
     const phpApp = protocol === 'fastcgi' && named !== undefined;
-    if (phpApp) phpAppScript(scope, ctx.sink, app);
-    warnStaticInPass(scope, ctx.sink, pass.name, loc, phpApp ? ['alias', 'try_files', 'index'] : undefined);
+    if (phpApp) {
+      phpAppScript(scope, ctx.sink, app);
+      takeScriptCheck(scope, ctx.sink, `has no effect in a ${pass.name} location in Berth (nginx only passes it on as DOCUMENT_ROOT and friends); not carried over`);
+    }
+    warnStaticInPass(scope, ctx.sink, pass.name, loc, phpApp ? ['alias', 'index'] : undefined);
     return { type: 'app', app };
   }
   const common = {
@@ -298,15 +301,19 @@ function mapPass(pass: Directive, protocol: 'uwsgi' | 'fastcgi', loc: Directive,
   if (index?.args[0]) h.index = index.args[0].value;
   const root = scope.ownList('root').at(-1);
   if (root?.args[0]) h.root = root.args[0].value;
-  for (const d of scope.ownList('try_files')) {
-    // `try_files $fastcgi_script_name =404` (Debian's fastcgi-php.conf) or `$uri =404` is the check
-    // Berth makes itself: only an existing .php file is passed (fastcgi-script.ts).
-    if (isScriptCheck(argValues(d))) continue;
-    ctx.sink.add(d, 'try_files', 'try_files in a FastCGI location is not in Berth\'s model; not carried over');
-  }
-  // fastcgi-php.conf's `set $path_info $fastcgi_path_info` only feeds its PATH_INFO param, which Berth sends itself.
-  for (const d of scope.peekOwn('set')) if (argValues(d).join(' ') === '$path_info $fastcgi_path_info') scope.used.add(d);
+  takeScriptCheck(scope, ctx.sink, 'try_files in a FastCGI location is not in Berth\'s model; not carried over');
   return h;
+}
+
+/**
+ * Debian's snippets/fastcgi-php.conf lines (and Berth's export of them) that are what Berth's FastCGI
+ * client does by itself: `try_files $fastcgi_script_name =404` (or `$uri =404`: only an existing
+ * .php file is passed, fastcgi-script.ts) and `set $path_info $fastcgi_path_info`, which only feeds
+ * its PATH_INFO param. Any other try_files gets `otherwise`.
+ */
+function takeScriptCheck(scope: Scope, sink: WarningSink, otherwise: string): void {
+  for (const d of scope.ownList('try_files')) if (!isScriptCheck(argValues(d))) sink.add(d, 'try_files', otherwise);
+  for (const d of scope.peekOwn('set')) if (argValues(d).join(' ') === '$path_info $fastcgi_path_info') scope.used.add(d);
 }
 
 function isScriptCheck(args: readonly string[]): boolean {
