@@ -138,6 +138,22 @@ describe('mapping details', () => {
     assert.deepEqual(out.warnings, []);
   });
 
+  it('proxy_pass http://UPSTREAM/uri keeps its URI part: the group, with the location prefix replaced (Berth\'s url naming the group)', () => {
+    const out = importText(`http {
+  upstream backend { server 127.0.0.1:3000; server 127.0.0.1:3001; }
+  server { listen 8080; server_name api.test;
+    location /api/ { proxy_pass http://backend/v1/; }
+    location /raw/ { proxy_pass http://backend; }
+  }
+}`);
+    assert.deepEqual(out.issues, []);
+    const [api, raw] = (out.valid as BerthConfig).sites[0]?.locations ?? [];
+    assert.equal(api?.handler.type === 'proxy' && api.handler.url, 'http://backend/v1/');
+    assert.equal(api?.handler.type === 'proxy' && api.handler.upstream, undefined);
+    assert.equal(raw?.handler.type === 'proxy' && raw.handler.upstream, 'backend');
+    assert.deepEqual(out.warnings, []);
+  });
+
   it("a Debian/Ubuntu PHP site: snippets/fastcgi-php.conf found under the conf prefix of sites-available, or nginx's copy; its script check and PATH_INFO need no warning", () => {
     const site = `server {
   server_name wp.test;

@@ -65,6 +65,7 @@ function configFor(port: number, u: Ports, root: string): string {
             proxy_http_version 1.1;
             proxy_set_header Connection "";
         }
+        location /grp/ { proxy_pass http://pooled/base/; proxy_http_version 1.1; proxy_set_header Connection ""; }
         location /dead/ { proxy_pass http://127.0.0.1:${u.dead}; }
         location /inner/ { proxy_pass http://127.0.0.1:${u.a}/deep/; }
         location /timeout/ { ${pass} proxy_read_timeout 1s; }
@@ -148,6 +149,7 @@ const corpus: CorpusCase[] = [
     headers: host('proxy.test', { Connection: 'close, X-Named-By-Connection', 'X-Named-By-Connection': 'secret', 'Keep-Alive': 'timeout=5', TE: 'trailers', 'Proxy-Connection': 'keep-alive', Cookie: 'k=v' }),
   },
   { name: 'proxy: keepalive pool (Connection "")', path: '/pool/echo', headers: host('proxy.test') },
+  { name: 'proxy: an upstream group with a URI part replaces the location prefix', path: '/grp/echo?q=1', headers: host('proxy.test') },
   { name: 'proxy: 4 MiB upload with Content-Length', method: 'POST', path: '/plain/echo', headers: host('proxy.test', { 'Content-Type': 'application/octet-stream' }), body: pattern(4 * MiB) },
   { name: 'proxy: small chunked upload', method: 'POST', path: '/plain/echo', headers: host('proxy.test'), body: pattern(2000), chunked: true },
   { name: 'proxy: 4 MiB chunked upload', method: 'PUT', path: '/plain/echo', headers: host('proxy.test'), body: pattern(4 * MiB), chunked: true },

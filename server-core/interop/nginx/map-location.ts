@@ -177,12 +177,16 @@ function mapProxy(pass: Directive, loc: Directive, scope: Scope, ctx: LocationCo
   const named = ctx.upstreamByName.get(hostPart);
   if (named) {
     if (scheme === 'https') ctx.sink.add(pass, 'proxy_pass', 'TLS to an upstream group is not in Berth\'s model; Berth speaks plain HTTP to it');
-    if (path !== undefined) ctx.sink.add(pass, 'proxy_pass', `the URI part "${path}" after an upstream name is not in Berth's model; requests keep their own path`);
     if (named.appId) {
+      if (path !== undefined) ctx.sink.add(pass, 'proxy_pass', `the URI part "${path}" after an app's upstream is not in Berth's model; requests keep their own path`);
       appProxyHeaders(scope, ctx.sink);
       return { type: 'app', app: named.appId };
     }
-    h.upstream = ctx.useUpstream({ upstreamName: hostPart }, 'http', pass);
+    const id = ctx.useUpstream({ upstreamName: hostPart }, 'http', pass);
+    // `proxy_pass http://NAME/uri`: the group with the location prefix replaced, which Berth's
+    // `url` says the same way (registry.ts: a host without a port naming an upstream is that group).
+    if (path !== undefined) h.url = `http://${id}${path}`;
+    else h.upstream = id;
   } else {
     h.url = target;
   }
