@@ -94,7 +94,9 @@ function takeErrorPage(ctx: RequestContext, status: number, headers: OutgoingHtt
   ctx.contentType = null;
   // Whatever upstream answered is done with; the page's own handler decides about a client EOF.
   if (res.abortOnClientEnd === true) res.abortOnClientEnd = false;
-  const target = page.target.includes('$') ? expandVariables(page.target, ctx) : page.target;
+  // nginx sets r->err_status (`=CODE`'s, 0 for `=`: "000") before it expands the target, so `$status` there is that.
+  const statusVariable = page.response === undefined ? String(status) : page.response === 'page' ? '000' : String(page.response);
+  const target = page.target.includes('$') ? expandVariables(page.target, ctx, (name) => (name === 'status' ? statusVariable : undefined)) : page.target;
   if (target.startsWith('/')) {
     ctx.errStatus = page.response === undefined ? status : page.response === 'page' ? 0 : page.response;
     if (ctx.method !== 'HEAD') ctx.method = 'GET';

@@ -17,7 +17,8 @@ const CLOSING_CODES = new Set([408, CLOSE_WITHOUT_RESPONSE, 499]);
 const DEFAULT_TYPE = 'application/octet-stream';
 
 export const serveReturn: ContentHandler<ReturnHandler> = async (ctx, h) => {
-  const text = expandVariables(h.body, ctx);
+  // `$status` in the text is the status being answered (nginx sets it before expanding).
+  const text = h.body.includes('$status') ? expandVariables(h.body, ctx, (name) => (name === 'status' ? String(answerStatus(ctx, h.status)) : undefined)) : expandVariables(h.body, ctx);
   if (REDIRECT_CODES.has(h.status)) {
     // nginx sets Location even from an empty argument (`return 301;` → `Location: `). Finalised
     // like an error: an error page for the code replaces it (keeping the Location).

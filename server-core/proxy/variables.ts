@@ -53,6 +53,9 @@ export function variableValue(ctx: RequestContext, name: string): string | undef
       return ctx.args === '' ? '' : '?';
     case 'request_method':
       return ctx.method;
+    case 'status':
+      // nginx: r->err_status when an error page is being served, else the response's status.
+      return String(ctx.errStatus !== 0 ? ctx.errStatus : ctx.res.statusCode);
     case 'remote_addr':
       return ctx.remoteAddress;
     case 'remote_port':

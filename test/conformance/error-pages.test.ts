@@ -42,7 +42,12 @@ function configFor(port: number, upstream: number, dead: number, root: string): 
         location = /deco.html { add_header X-Deco yes; expires 1h; }
         location /eret/ { error_page 404 /eret-target; }
         location = /eret-target { return 200 "ret page args=[$args] method=$request_method"; }
-        location /int/ { internal; }`),
+        location /int/ { internal; }
+        location /st-err/ { error_page 404 /st-show?code=$status; }
+        location /st-page/ { error_page 404 = /st-show?code=$status; }
+        location /st-code/ { error_page 404 =410 /st-show?code=$status; }
+        location = /st-show { return 200 "args=$args status=$status"; }
+        location = /st-ret { return 201 "s=$status"; }`),
       site('deny.test', '        deny all;\n        error_page 403 /404.html;'),
       site('auth.test', `        auth_basic "Zone";\n        auth_basic_user_file ${root}/htpasswd;\n        error_page 401 /404.html;`),
       site('authret.test', `        auth_basic "Zone";\n        auth_basic_user_file ${root}/htpasswd;\n        error_page 401 /e401;\n        location = /e401 { return 200 "the 401 page"; }`),
@@ -91,6 +96,10 @@ const corpus: CorpusCase[] = [
   { name: 'error_page: a missing page gets the built-in page', path: '/missing/x', headers: ep },
   { name: 'error_page: the page\'s own intercepted error gets the built-in page', path: '/recu/x', headers: ep },
   { name: 'error_page: a location\'s own list replaces the server\'s', path: '/only403/x', headers: ep },
+  { name: '$status in a page target is the error\'s, and in the page the status sent', path: '/st-err/x', headers: ep },
+  { name: '$status with = is 000 in the target (nginx resets err_status first)', path: '/st-page/x', headers: ep },
+  { name: '$status with =410 is 410 in the target and the page', path: '/st-code/x', headers: ep },
+  { name: '$status in a return text is its code', path: '/st-ret', headers: ep },
   { name: 'error_page: add_header and expires do not apply to a 404 page', path: '/deco/x', headers: ep, compareHeaders: PAGE_HEADERS },
   { name: 'error_page: add_header and expires apply with =200', path: '/deco200/x', headers: ep, compareHeaders: PAGE_HEADERS },
   { name: 'error_page: a return page answers with the error\'s status, GET, no args', method: 'POST', path: '/eret/x?a=1', headers: ep, body: Buffer.from('z') },
