@@ -88,8 +88,12 @@ export function freshCachedFile(base: string, mappedPath: string): CachedFile | 
 /**
  * nginx gzip_static for a file that is not there (`mappedPath` missing): its sibling in a coding
  * the client accepts, sent as that coding. False when there is none (the caller answers 404).
+ * Only for the types Berth compresses (text, JS, CSS, SVG, JSON…), where precompressed files are
+ * found: nginx looks whenever `gzip_static on` is set, which Berth's `compress` (on by default)
+ * would make two extra lookups on every 404 (4,000 pipelined 404s: 0.8 → 2.3 s).
  */
 export async function sendPrecompressedOnly(ctx: RequestContext, h: StaticHandler, base: string, mappedPath: string): Promise<boolean> {
+  if (!isCompressibleType(typeOf(mappedPath))) return false;
   const siblings = await findSiblings({ base, mappedPath });
   if (siblings.size === 0) return false;
   // Ranges do not matter here: the sibling is the only representation there is.
