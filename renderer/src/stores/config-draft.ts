@@ -29,6 +29,8 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
   const baseVersion = ref<number | null>(null);
   const issues = shallowRef<ValidationIssue[]>([]);
   const validating = ref(false);
+  /** A draft change waits out the debounce: the issues shown are not the draft's yet. */
+  const pending = ref(false);
   const validateProblem = ref<LoadProblem | null>(null);
   const applying = ref(false);
   /** The last apply or restore the server refused: the running version did not change. */
@@ -69,8 +71,10 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
   watch(draftJson, () => {
     if (!draft.value) return;
     if (timer) clearTimeout(timer);
+    pending.value = true;
     timer = setTimeout(() => {
       timer = null;
+      pending.value = false;
       void validate();
     }, VALIDATE_DEBOUNCE_MS);
   });
@@ -121,6 +125,13 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
   /** PUT /config with the draft; true when a new version runs. */
   async function apply(note: string): Promise<boolean> {
     if (!draft.value) return false;
+    // The server validates what it applies: a live validation about to start (or running) is not
+    // waited for, and must not disable the button under a click (that click used to be lost).
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+      pending.value = false;
+    }
     applying.value = true;
     try {
       const { version } = await applyConfig(draft.value, note.trim());
@@ -188,6 +199,7 @@ export const useConfigDraftStore = defineStore('configDraft', () => {
     baseVersion,
     issues,
     validating,
+    pending,
     validateProblem,
     applying,
     applyFailure,
