@@ -5,7 +5,7 @@
 // 3. otherwise regex locations (`~`, `~*`) in config order, the first match wins;
 // 4. otherwise the remembered longest prefix.
 import type { ErrorPage, Handler, LocationMatch } from '../config/schema.js';
-import { compileNameRegex } from './server-names.js';
+import { compileNginxRegex } from './server-names.js';
 import { NO_REWRITES, type CompiledRewrite } from './rewrite.js';
 
 export interface CompiledLocation {
@@ -67,7 +67,7 @@ const PASSING = new Set(['proxy', 'uwsgi', 'fastcgi', 'app']);
 export function compileLocation(match: LocationMatch, handler: Handler, flags: LocationFlags = {}): CompiledLocation {
   let regex: RegExp | null = null;
   if (match.kind === 'regex' || match.kind === 'regex-i') {
-    regex = compileNameRegex(match.path, match.kind === 'regex-i');
+    regex = compileNginxRegex(match.path, match.kind === 'regex-i');
   }
   return { match, handler, regex, implicit: flags.implicit ?? false, internal: flags.internal ?? false, errorPages: flags.errorPages ?? null, interceptErrors: flags.interceptErrors ?? false, rewrites: flags.rewrites ?? NO_REWRITES };
 }

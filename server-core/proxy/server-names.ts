@@ -37,7 +37,7 @@ export function buildNameIndex<T>(entries: readonly NameEntry<T>[]): NameIndex<T
   for (const entry of entries) {
     for (const name of entry.names) {
       if (name.startsWith('~')) {
-        regex.push({ re: compileNameRegex(name.slice(1)), value: entry.value });
+        regex.push({ re: compileNginxRegex(name.slice(1)), value: entry.value });
         continue;
       }
       const lower = name.toLowerCase().replace(/\.$/, '');
@@ -69,8 +69,8 @@ function checkNoInnerStar(name: string, rest: string): void {
   }
 }
 
-/** nginx uses PCRE: accept its `(?P<name>…)` group syntax and a leading `(?i)` flag. */
-export function compileNameRegex(source: string, caseless = false): RegExp {
+/** An nginx regex (PCRE) of a `~name` or a regex location, as a JavaScript RegExp (config/pcre.ts). */
+export function compileNginxRegex(source: string, caseless = false): RegExp {
   // The same PCRE reading as rewrite rules (config/pcre.ts): `(?P<n>…)`, `(?i)`, POSIX classes…
   const compiled = compilePcre(source, caseless);
   if (!compiled.ok) throw new BerthError('BERTH_ERR_CONFIG_INVALID', `invalid regex "~${source}": ${compiled.problem}`);
